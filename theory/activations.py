@@ -1,0 +1,99 @@
+r"""Activation functions as SymPy expressions, and their multiplicity (theory-notes §9).
+
+An activation is a smooth scalar function :math:`\sigma(z)` with :math:`\sigma(0) = 0`.
+Its *multiplicity* is the smallest :math:`p \ge 1` with :math:`\sigma^{(p)}(0) \ne 0`.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+#: The variable every activation expression is written in.
+z = sp.Symbol("z", real=True)
+
+_BUILTIN = {
+    "tanh": sp.tanh(z),
+    "sin": sp.sin(z),
+    "xtanh": z * sp.tanh(z),
+    "x2tanh": z**2 * sp.tanh(z),
+    "softplus_shifted": sp.log(1 + sp.exp(z)) - sp.log(2),
+    "sigmoid_shifted": 2 / (1 + sp.exp(-z)) - 1,
+    "relu": sp.Max(0, z),
+}
+
+#: Names accepted wherever an activation is asked for.
+ACTIVATION_NAMES: tuple[str, ...] = tuple(_BUILTIN)
+
+#: Activations that are not smooth at 0 and so have no expansion in the initialization scale.
+NON_SMOOTH: frozenset[str] = frozenset({"relu"})
+
+
+def activation_expr(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
+    r"""Return :math:`\sigma(z)` as a SymPy expression in :data:`z`.
+
+    ``activation`` is a name from :data:`ACTIVATION_NAMES`, a SymPy expression in one free
+    symbol (renamed to :data:`z`), or a one-argument ``sympy.Lambda``.
+    """
+    if isinstance(activation, str):
+        try:
+            return _BUILTIN[activation]
+        except KeyError:
+            raise ValueError(
+                f"activation: unknown name {activation!r}; allowed: {', '.join(ACTIVATION_NAMES)} "
+                "or a SymPy expression in one variable"
+            ) from None
+    if isinstance(activation, sp.Lambda):
+        if len(activation.variables) != 1:
+            raise ValueError("activation: a Lambda must take exactly one argument")
+        return activation(z)
+    if isinstance(activation, sp.Expr):
+        free = activation.free_symbols
+        if len(free) > 1:
+            raise ValueError(
+                f"activation: expression must have one free variable, got {sorted(map(str, free))}"
+            )
+        return activation.subs(free.pop(), z) if free else activation
+    raise TypeError(
+        f"activation: expected a name ({', '.join(ACTIVATION_NAMES)}) or a SymPy expression, "
+        f"got {type(activation).__name__}"
+    )
+
+
+def activation_name(activation: str | sp.Expr | sp.Lambda) -> str:
+    """A printable name: the built-in name, or the expression's string."""
+    return activation if isinstance(activation, str) else str(activation_expr(activation))
+
+
+def check_smooth_activation(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
+    r"""Return :math:`\sigma(z)` after checking it can be expanded at 0.
+
+    Raises ``ValueError`` (naming ``activation``) for non-smooth activations (ReLU) and for
+    :math:`\sigma(0) \ne 0`.
+    """
+    if isinstance(activation, str) and activation in NON_SMOOTH:
+        raise ValueError(
+            f"activation: {activation!r} is not smooth at 0, so the network output has no Taylor "
+            "expansion in the initialization scale; use a smooth activation "
+            f"({', '.join(n for n in ACTIVATION_NAMES if n not in NON_SMOOTH)})"
+        )
+    expr = activation_expr(activation)
+    if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign):
+        raise ValueError(f"activation: {expr} is not smooth at 0 (no Taylor expansion)")
+    value = sp.simplify(expr.subs(z, 0))
+    if value != 0:
+        raise ValueError(f"activation: sigma(0) must be 0 for the small-initialization expansion, got {value}")
+    return expr
+
+
+def multiplicity(activation: str | sp.Expr | sp.Lambda, max_order: int = 12) -> int:
+    r"""Multiplicity :math:`p` of :math:`\sigma`: the least :math:`p\ge1` with :math:`\sigma^{(p)}(0)\ne0`
+    (theory-notes §9). ``tanh``, ``sin``, ``softplus_shifted``, ``sigmoid_shifted``: 1;
+    ``xtanh``: 2; ``x2tanh``: 3.
+    """
+    expr = check_smooth_activation(activation)
+    derivative = expr
+    for order in range(1, max_order + 1):
+        derivative = sp.diff(derivative, z)
+        if sp.simplify(derivative.subs(z, 0)) != 0:
+            return order
+    raise ValueError(f"activation: all derivatives up to order {max_order} vanish at 0")
