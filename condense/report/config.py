@@ -1,0 +1,153 @@
+"""The report's parameters: defaults, a JSON or TOML config file, and their validation.
+
+A config file (``condense report --config FILE``; ``.toml`` is read with :mod:`tomllib`, anything
+else as JSON) may contain::
+
+    seed = 0                     # seed of every figure that does not set its own
+    quick = false                # same as --quick (the command-line flag wins when given)
+    figures = ["effective_model", "plateau_scaling"]   # a subset of the figures, in report order
+    verify = true                # run the verification table (verify.run_all)
+
+    [derivation]                 # the derivation section (theory.derive_effective_model)
+    depth = 3
+    activation = "tanh"
+
+    [figure.plateau_scaling]     # options of `condense figure plateau_scaling`, by dest name
+    seed = 3
+    depths = [2, 3]
+
+Unknown keys, unknown figure names and unknown or ill-typed figure parameters raise
+``ValueError``/``TypeError`` naming the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from condense.figures import coerce_option, figure_options
+
+TOP_LEVEL_KEYS = ("seed", "quick", "figures", "verify", "derivation", "figure")
+DERIVATION_KEYS = {"depth": int, "activation": str}
+
+
+@dataclass
+class ReportConfig:
+    """Everything the report is computed from (written into the report)."""
+
+    seed: int = 0
+    quick: bool = False
+    figures: list[str] | None = None  # None: every discovered figure
+    verify: bool = True
+    derivation: dict[str, Any] = field(default_factory=lambda: {"depth": 3, "activation": "tanh"})
+    figure_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # NAME -> overrides
+    source: str | None = None  # the config file it was read from
+
+    def seed_for(self, figure: str) -> int:
+        return int(self.figure_params.get(figure, {}).get("seed", self.seed))
+
+    def params_for(self, figure: str) -> dict[str, Any]:
+        """The overrides of one figure, without the seed."""
+        return {k: v for k, v in self.figure_params.get(figure, {}).items() if k != "seed"}
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML (``.toml``) or JSON file into a dict; a clear error when it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config: no such file {str(path)!r}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
+        raise ValueError(f"config: {str(path)!r} is not valid {kind}: {exc}") from None
+    if not isinstance(data, dict):
+        raise TypeError(f"config: {str(path)!r} must hold a table/object at top level, got {type(data).__name__}")
+    return data
+
+
+def parse_config(
+    data: dict[str, Any], figures: dict[str, ModuleType], *, source: str | None = None
+) -> ReportConfig:
+    """Validate ``data`` (a parsed config file) against the discovered ``figures``."""
+    unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ValueError(f"config: unknown key(s) {unknown}; allowed keys are {list(TOP_LEVEL_KEYS)}")
+    config = ReportConfig(source=source)
+    if "seed" in data:
+        config.seed = _seed("config: seed", data["seed"])
+    for flag in ("quick", "verify"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                raise TypeError(f"config: {flag} must be true or false, got {data[flag]!r}")
+            setattr(config, flag, data[flag])
+    if "figures" in data:
+        names = data["figures"]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"config: figures must be a list of figure names, got {names!r}")
+        _known_figures("config: figures", names, figures)
+        config.figures = [n for n in figures if n in names]  # report order
+    if "derivation" in data:
+        config.derivation.update(_derivation(data["derivation"]))
+    if "figure" in data:
+        tables = data["figure"]
+        if not isinstance(tables, dict):
+            raise TypeError(f"config: figure must be a table of per-figure tables, got {tables!r}")
+        _known_figures("config: figure", list(tables), figures)
+        for name, params in tables.items():
+            config.figure_params[name] = _figure_params(name, params, figures[name])
+    return config
+
+
+def load_config(path: str | Path | None, figures: dict[str, ModuleType]) -> ReportConfig:
+    """Read and validate a config file; ``None`` gives the defaults."""
+    if path is None:
+        return ReportConfig()
+    return parse_config(read_config_file(path), figures, source=str(path))
+
+
+def _seed(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"{where} must be an integer >= 0, got {value!r}")
+    return value
+
+
+def _known_figures(where: str, names: list[str], figures: dict[str, ModuleType]) -> None:
+    unknown = [n for n in names if n not in figures]
+    if unknown:
+        raise ValueError(f"{where}: unknown figure(s) {unknown}; known figures are {list(figures)}")
+
+
+def _derivation(table: Any) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise TypeError(f"config: derivation must be a table, got {table!r}")
+    unknown = sorted(set(table) - set(DERIVATION_KEYS))
+    if unknown:
+        raise ValueError(f"config: derivation: unknown key(s) {unknown}; allowed keys are {list(DERIVATION_KEYS)}")
+    for key, kind in DERIVATION_KEYS.items():
+        if key in table and (isinstance(table[key], bool) or not isinstance(table[key], kind)):
+            raise TypeError(f"config: derivation.{key} must be of type {kind.__name__}, got {table[key]!r}")
+    if "depth" in table and table["depth"] < 2:
+        raise ValueError(f"config: derivation.depth must be >= 2, got {table['depth']}")
+    return dict(table)
+
+
+def _figure_params(name: str, params: Any, module: ModuleType) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise TypeError(f"config: figure.{name} must be a table of parameters, got {params!r}")
+    options = figure_options(module)
+    allowed = sorted(["seed", *options])
+    checked: dict[str, Any] = {}
+    for key, value in params.items():
+        if key == "seed":
+            checked[key] = _seed(f"config: figure.{name}.seed", value)
+        elif key in options:
+            checked[key] = coerce_option(name, options[key], value)
+        else:
+            raise ValueError(f"config: figure.{name}: unknown parameter {key!r}; allowed parameters are {allowed}")
+    return checked

@@ -1,0 +1,127 @@
+"""The Markdown of each part of the report: derivation, verification table, figures, parameters.
+
+Every function here returns Markdown text; :mod:`condense.report.build` runs them, times them and
+assembles the document.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from condense.figures._base import FigureResult
+
+
+def derivation_markdown(depth: int, activation: str) -> str:
+    """The derivation of the effective model (theory-notes §1–§4), rendered by :mod:`theory`.
+
+    Uses ``theory.report.derivation_markdown`` when the theory package provides it, otherwise
+    assembles the same content from the :class:`EffectiveModel`'s LaTeX pieces.
+    """
+    try:
+        from theory.report import derivation_markdown as render
+    except ImportError:
+        render = None
+    if render is not None:
+        return render(depth=depth, activation=activation)
+    try:
+        from theory import derive_effective_model
+    except ImportError:
+        from theory.effective import derive_effective_model
+    model = derive_effective_model(depth=depth, activation=activation)
+    pieces = [
+        (f"Network of depth {depth} with σ = {activation} (multiplicity {model.multiplicity}), "
+         "weights θ = εθ̄:", model.latex_network()),
+        (f"Series of the output in ε (leading order p = {model.leading_order}):", model.latex_expansion()),
+        ("Effective energy (the leading coefficient with x replaced by the data moments):", model.latex_energy()),
+        ("Time rescaling:", model.latex_time_rescaling()),
+        ("Effective flow dθ̄/dτ = ∇E:", model.latex_vector_field()),
+    ]
+    if getattr(model, "reduction", None) is not None:
+        pieces.append(("Reduction to u = W¹v (both differences simplify to zero):", model.reduction.latex()))
+    return "\n\n".join(f"{text}\n\n$$\n{latex}\n$$" for text, latex in pieces)
+
+
+def verification_markdown(checks: Sequence[Any]) -> str:
+    """A table of ``verify`` results (``CheckResult(name, passed, measured, tolerance, details)``)."""
+    passed = sum(bool(c.passed) for c in checks)
+    lines = [
+        f"{passed} of {len(checks)} checks passed.",
+        "",
+        "| check | result | measured | tolerance | details |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for c in checks:
+        lines.append(
+            f"| {_cell(c.name)} | {_verdict(c.passed)} | {_cell(_fmt(c.measured))} | "
+            f"{_cell(_fmt(c.tolerance))} | {_cell(_check_details(getattr(c, 'details', None)))} |"
+        )
+    return "\n".join(lines)
+
+
+def _check_details(details: Any) -> str:
+    """The criterion of a check (and its error, if it raised), not its whole table of numbers."""
+    if not isinstance(details, dict):
+        return _fmt(details) if details else ""
+    parts = [str(details[k]) for k in ("criterion", "error") if details.get(k)]
+    return "; ".join(parts)
+
+
+def figure_markdown(result: FigureResult, figures_dir: Path, rel_dir: str) -> str:
+    """One figure: claim, verdict, the PNG (with a link to the PDF), its summary and parameters."""
+    lines = [f"**Claim.** {result.claim}", "", f"**Check:** {_verdict(result.passed)}", ""]
+    for path in result.paths:
+        rel = f"{rel_dir}/{Path(path).relative_to(figures_dir).as_posix()}"
+        if Path(path).suffix == ".png":
+            lines += [f"![{result.title}]({rel})", ""]
+        else:
+            lines.append(f"[{Path(path).suffix[1:].upper()} version]({rel})  ")
+    if result.summary:
+        lines += ["", result.summary.strip()]
+    lines += ["", f"Parameters: {parameters_inline(result.params)}"]
+    return "\n".join(lines)
+
+
+def failure_markdown(what: str, error: str) -> str:
+    """A failed part of the report: it stays visible in the report, with the traceback."""
+    return f"**Check:** FAILED: {what} raised an error; the report is incomplete.\n\n```\n{error.rstrip()}\n```"
+
+
+def parameters_inline(params: dict[str, Any]) -> str:
+    if not params:
+        return "(none)"
+    return ", ".join(f"`{k}={_fmt(v)}`" for k, v in params.items())
+
+
+def parameters_table(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
+    """``| part | parameter | value |`` for every part of the report and every parameter it used."""
+    lines = ["| part | parameter | value |", "| --- | --- | --- |"]
+    for part, params in rows:
+        for key, value in params.items():
+            lines.append(f"| {_cell(part)} | `{key}` | `{_cell(_fmt(value))}` |")
+    return "\n".join(lines)
+
+
+def _verdict(passed: bool | None) -> str:
+    return {True: "passed", False: "**FAILED**", None: "no check"}[None if passed is None else bool(passed)]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float) or hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
+        value = float(value)
+        if math.isfinite(value) and value != 0 and not 1e-3 <= abs(value) < 1e5:
+            return f"{value:.3e}"
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (one line, escaped pipes)."""
+    return " ".join(str(text).split()).replace("|", "\\|")

@@ -1,0 +1,348 @@
+r"""Exact finite-time blow-up of the effective flow (theory-notes §4).
+
+For the reduced model of depth :math:`L \ge 3` the field :math:`F = \nabla E` is homogeneous of
+degree :math:`L-1` with :math:`y \cdot F(y) = L\,E(y)` (Euler). With :math:`r = \|y\|`,
+:math:`\theta = y/r` and the rescaled time :math:`ds = r^{L-2}\,d\tau` (a continuous rescaling in
+the sense of Stuart & Floater 1990):
+
+.. math::
+    \frac{d\theta}{ds} = F(\theta) - L E(\theta)\,\theta, \qquad
+    \frac{d\log r}{ds} = L E(\theta), \qquad
+    \frac{d\tau}{ds} = r^{-(L-2)}, \qquad T^* = \int_0^\infty r(s)^{-(L-2)}\,ds.
+
+The projected flow is the gradient ascent of :math:`E` on the unit sphere, so :math:`E(\theta(s))`
+never decreases. It converges to a critical direction :math:`\theta^*`,
+:math:`F(\theta^*) = \lambda\theta^*` with :math:`\lambda = L E(\theta^*)`:
+
+* :math:`\lambda > 0`: the only such critical points are the rank-one maxima,
+  :math:`\lambda = L^{1-L/2}` (:math:`1/\sqrt3` for :math:`L=3`); :math:`\tau(s)` converges
+  exponentially and :math:`T^* = \tau(s) + r(s)^{-(L-2)}/((L-2)\lambda)` (the tail once
+  :math:`\log r` grows linearly). :math:`\tau` is integrated as an extra component, so the
+  quadrature of :math:`T^*` is part of the error-controlled ODE solve.
+* :math:`\lambda \le 0` (reached only from a measure-zero set: the stable sets of the minimum
+  and of the saddles, :math:`F(\theta^*) = 0`): :math:`r(s)` decays or tends to a constant,
+  :math:`\tau(s) \to \infty`; there is no blow-up. Reported as ``blew_up=False`` with the reason.
+
+By homogeneity :math:`T^*(y_0) = T^*(\theta_0)\,r_0^{-(L-2)}`, so the flow is always started at
+:math:`r = 1` (no overflow for huge or tiny states). Bounds (theory-notes §4):
+:math:`T^* \ge L^{L/2-1}/((L-2)\,r_0^{L-2})` (the maximum of :math:`L E` on the sphere is
+:math:`L^{1-L/2}`) and, when :math:`E_0 > 0`, :math:`T^* \le E_0^{-(L-2)/L}/(L-2)`
+(:math:`E' \ge L E^{2(L-1)/L}` by AM–GM over the :math:`L` terms of :math:`\|F\|^2`; for
+:math:`L = 3` this is :math:`E' \ge 3E^{4/3}` and :math:`T^* \le E_0^{-1/3}`). The notes prove the
+upper bound for :math:`L = 3`; for :math:`L > 3` it is the same AM–GM argument with
+:math:`\prod_k \|\partial_k E\|^2 \ge E^{2(L-1)}`, checked numerically by the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numba as nb
+import numpy as np
+
+from numerics import _validate
+from numerics.kernels import state_shapes, MONITOR_SIG, chain_params, projected_field_c, state_dimension
+from numerics.rk import (
+    STATUS_MAX_STEPS,
+    STATUS_MONITOR,
+    STATUS_NONFINITE,
+    STATUS_THRESHOLD,
+    solve,
+)
+
+# monitor slots in the parameter vector (after p[0] = L and the widths)
+_SLOT_TAIL, _SLOT_RESID, _SLOT_STILL = 0, 1, 2
+_CODE_BLOWUP, _CODE_STILL = 1, 2
+#: residual ||F(θ) - L E(θ) θ|| below which a direction with E(θ) <= 0 counts as a fixed point
+STILL_TOLERANCE = 1e-13
+_S_END = 1e12  # rescaled time horizon (the monitor stops long before)
+_MAX_STEPS = 200_000
+
+
+@nb.cfunc(MONITOR_SIG, cache=True, nopython=True)
+def _blowup_monitor_c(s, z_ptr, f_ptr, n, p_ptr, n_p):
+    r"""Stop when the tail :math:`e^{-(L-2)\rho}/((L-2)\lambda)` is below ``tail_tol * tau`` and
+    the projected residual below ``resid_tol`` (code 1), or when the flow sits at a critical
+    direction with :math:`E \le 0` (code 2)."""
+    z = nb.carray(z_ptr, (n,))
+    f = nb.carray(f_ptr, (n,))
+    p = nb.carray(p_ptr, (n_p,))
+    depth = int(p[0])
+    dim = n - 2
+    resid = 0.0
+    for i in range(dim):
+        resid += f[i] * f[i]
+    resid = np.sqrt(resid)
+    lam = f[dim]
+    if lam > 0.0:
+        tail = f[dim + 1] / ((depth - 2) * lam)
+        if resid <= p[depth + _SLOT_RESID] and tail <= p[depth + _SLOT_TAIL] * z[dim + 1]:
+            return _CODE_BLOWUP
+    elif resid <= p[depth + _SLOT_STILL]:
+        return _CODE_STILL
+    return 0
+
+
+@dataclass(frozen=True)
+class BlowupResult:
+    r"""Blow-up time of the effective flow from one initial state.
+
+    ``t_star``: :math:`T^*` (``inf`` when there is no blow-up, ``nan`` when undecided — see
+    ``diagnostics["reason"]``); ``lower`` / ``upper``: the bounds of theory-notes §4 (``upper`` is
+    None unless :math:`E_0 > 0`); ``limit_direction``: :math:`\theta^*` as a unit vector in the
+    flattened-state order (None without blow-up; :meth:`limit_factors` splits it);
+    ``rate``: :math:`\lambda = L E(\theta^*)` (so :math:`\|y(\tau)\| \approx
+    ((L-2)\lambda(T^*-\tau))^{-1/(L-2)}`; :math:`1/\sqrt3` for depth 3); ``blew_up``;
+    ``diagnostics``: steps, function evaluations, final residual, tail, reason, ....
+    """
+
+    t_star: float
+    lower: float
+    upper: float | None
+    limit_direction: np.ndarray | None
+    rate: float | None
+    blew_up: bool
+    diagnostics: dict = field(default_factory=dict)
+    shapes: tuple = ()
+
+    def limit_factors(self) -> list[np.ndarray] | None:
+        """:math:`\\theta^*` split into the factors ``(a, W^{L-1}, ..., W^2, u)``."""
+        if self.limit_direction is None:
+            return None
+        out, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape))
+            out.append(self.limit_direction[start : start + size].reshape(shape))
+            start += size
+        return out
+
+
+def bounds(r0: float, e_theta: float, depth: int) -> tuple[float, float | None]:
+    r"""Lower and upper bounds on :math:`T^*` for :math:`\|y_0\| = r_0`,
+    :math:`E(\theta_0) = ` ``e_theta`` (theory-notes §4; module docstring)."""
+    if depth == 2:
+        return math.inf, None
+    lower = depth ** (depth / 2 - 1) / ((depth - 2) * r0 ** (depth - 2))
+    upper = None
+    if e_theta > 0:  # E0^{-(L-2)/L}/(L-2) with E0 = r0^L E(θ0), written without overflow
+        upper = r0 ** (-(depth - 2)) * e_theta ** (-(depth - 2) / depth) / (depth - 2)
+    return lower, upper
+
+
+def _result(t_star, lower, upper, theta, lam, blew_up, widths, **diag) -> BlowupResult:
+    return BlowupResult(
+        t_star=float(t_star),
+        lower=float(lower),
+        upper=None if upper is None else float(upper),
+        limit_direction=theta,
+        rate=None if lam is None else float(lam),
+        blew_up=bool(blew_up),
+        diagnostics={"widths": widths, **diag},
+        shapes=state_shapes(widths),
+    )
+
+
+def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: str) -> BlowupResult:
+    depth = len(widths) + 1
+    r0 = float(np.linalg.norm(y0))
+    base = {"depth": depth, "r0": r0, "method": method, "rtol": rtol}
+    if r0 == 0.0:
+        return _result(math.inf, math.inf, None, None, None, False, widths, reason="y0 = 0 is an equilibrium", **base)
+    theta0 = y0 / r0
+    p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE))
+    z0 = np.concatenate([theta0, [0.0, 0.0]])
+    f0 = np.empty_like(z0)
+    from numerics.kernels import projected_field_p
+
+    e_theta = float(projected_field_p(z0, f0, p))
+    lower, upper = bounds(r0, e_theta, depth)
+    base["E0"] = e_theta * r0**depth if r0 < 1e100 else math.copysign(math.inf, e_theta)
+    if depth == 2:
+        return _result(
+            math.inf, lower, upper, None, None, False, widths,
+            reason="depth 2: the effective flow y' = J y is linear; solutions grow at most "
+            "exponentially and never blow up in finite time",
+            **base,
+        )
+    grad_norm = float(np.linalg.norm(f0[:-2] + depth * e_theta * theta0))
+    if grad_norm == 0.0:
+        return _result(
+            math.inf, lower, upper, None, None, False, widths,
+            reason="y0 is an equilibrium: F(y0) = 0, the flow stays at y0", **base,
+        )
+    res = solve(projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=1e-3 * rtol,
+                max_steps=_MAX_STEPS, monitor=_blowup_monitor_c)
+    dim = y0.shape[0]
+    z, f = res.y_final, res.f_final
+    theta = z[:dim] / np.linalg.norm(z[:dim])
+    lam = float(f[dim])
+    resid = float(np.linalg.norm(f[:dim]))
+    base.update(
+        steps=res.n_accepted, rejected=res.n_rejected, nfev=res.nfev, s_end=res.t_final,
+        residual=resid, log_r_end=float(z[dim]), solver_status=res.status,
+        sphere_drift=abs(float(np.linalg.norm(z[:dim])) - 1.0),
+    )
+    scale = r0 ** (-(depth - 2))
+    if res.status == STATUS_MONITOR and res.monitor_code == _CODE_BLOWUP:
+        tail = float(f[dim + 1]) / ((depth - 2) * lam)
+        t_theta = float(z[dim + 1]) + tail
+        lam_max = depth ** (1 - depth / 2)
+        base.update(tail=tail, rate_error=abs(lam - lam_max) / lam_max, t_star_unit=t_theta)
+        return _result(t_theta * scale, lower, upper, theta, lam, True, widths,
+                       reason="the projected flow converged to a rank-one direction with "
+                       "E(theta*) > 0: finite-time blow-up", **base)
+    if res.status == STATUS_MONITOR and res.monitor_code == _CODE_STILL:
+        if lam < -STILL_TOLERANCE:
+            why = ("the projected flow converged to a critical direction with E(theta*) < 0: "
+                   "y(tau) -> 0 along that ray, no blow-up (y0 lies on the stable set of the "
+                   "minimum, within round-off)")
+        else:
+            why = ("the projected flow converged to a direction with F(theta*) = 0, E(theta*) = 0: "
+                   "y(tau) tends to a finite equilibrium (stable set of a saddle, within "
+                   "round-off), no blow-up")
+        return _result(math.inf, lower, upper, None, lam, False, widths, reason=why, **base)
+    if res.status == STATUS_MAX_STEPS:
+        why = f"undecided: the projected flow did not converge within {_MAX_STEPS} steps"
+    elif res.status == STATUS_NONFINITE:
+        why = "undecided: the projected flow overflowed"
+    else:
+        why = f"undecided: the solver stopped ({res.message})"
+    if e_theta > 0 or lam > 0:
+        why += "; E > 0 was reached, so the flow does blow up (T* <= E^{-(L-2)/L}/(L-2)), time unknown"
+    return _result(math.nan, lower, upper, None, lam, e_theta > 0 or lam > 0, widths, reason=why, **base)
+
+
+def _check_method(method: str) -> str:
+    from numerics.rk import get_tableau
+
+    return get_tableau(method).name
+
+
+def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> BlowupResult:
+    r"""Blow-up time :math:`T^*` of :math:`a' = Wu,\ W' = a u^\top,\ u' = W^\top a` from
+    ``(a, W, u)`` (``a`` shape ``(m2,)``, ``W`` ``(m2, m1)``, ``u`` ``(m1,)``; theory-notes §2, §4).
+
+    Integrates the projected flow in rescaled time with the compiled ``method`` at tolerance
+    ``rtol`` until :math:`\theta` has converged and the tail :math:`1/(r\lambda)` is below
+    :math:`10^{-2}\,\mathrm{rtol}\cdot\tau`. Bounds: ``lower`` :math:`= \sqrt3/\|y_0\|`, ``upper``
+    :math:`= E_0^{-1/3}` when :math:`E_0 > 0`. Non-blow-up inputs (zero state, equilibria, the
+    measure-zero stable sets of the minimum and of the saddles) give ``blew_up=False``,
+    ``t_star=inf`` and a reason in ``diagnostics["reason"]``.
+    """
+    y0, (m1, m2) = _validate.depth3_state(a, W, u)
+    rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
+    return _blowup_flat(y0, (m1, m2), rtol, _check_method(method))
+
+
+def blowup_time_deep(factors, *, rtol: float = 1e-12, method: str = "DOP853") -> BlowupResult:
+    r"""Blow-up time of the depth-:math:`L` reduced flow, ``factors = [u, W^2, ..., W^{L-1}, a]``
+    listed input to output (``u`` ``(m1,)``, ``W^k`` ``(m_k, m_{k-1})``, ``a`` ``(m_{L-1},)``).
+
+    Same method as :func:`blowup_time` with :math:`ds = r^{L-2} d\tau`; bounds
+    :math:`L^{L/2-1}/((L-2) r_0^{L-2}) \le T^* \le E_0^{-(L-2)/L}/(L-2)`. Depth 2 (``[u, a]``) is
+    linear and never blows up: ``blew_up=False``, ``t_star=inf``.
+    """
+    y0, widths = _validate.factors_state(factors)
+    rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
+    return _blowup_flat(y0, widths, rtol, _check_method(method))
+
+
+def naive_blowup_time(a, W, u, M: float, *, rtol: float = 1e-12, method: str = "DOP853") -> float:
+    r"""The naive estimate of :math:`T^*`: integrate :math:`y' = F(y)` (depth 3) until
+    :math:`\|y\| = M` and return that time (``inf`` if :math:`\|y\|` never reaches ``M``).
+
+    Its error is :math:`T^* - \tau_M \approx 1/(\lambda M) = \sqrt3/M` (theory-notes §4): the
+    baseline of ``benchmarks/bench_blowup_accuracy.py``. Raises ``OverflowError`` when the state
+    overflows before reaching ``M``.
+    """
+    y0, (m1, m2) = _validate.depth3_state(a, W, u)
+    rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
+    method = _check_method(method)
+    r0 = float(np.linalg.norm(y0))
+    M = _validate.real_number(M, "M", low=r0, low_open=True)
+    if not math.isfinite(M):
+        raise ValueError(f"M: expected a finite threshold > ||y0|| = {r0:g}, got {M!r}")
+    from numerics.kernels import chain_field_c
+
+    theta0 = y0 / r0  # homogeneity: tau_M(y0) = tau_{M/r0}(theta0) / r0
+    e_theta = float(theta0[:m2] @ (y0[m2 : m2 + m1 * m2].reshape(m2, m1) @ y0[-m1:])) / r0**2
+    lower, upper = bounds(1.0, e_theta, 3)
+    t_end = 1.001 * upper if upper is not None else 1e6 * lower
+    res = solve(chain_field_c, chain_params((m1, m2)), theta0, t_end, method=method, rtol=rtol,
+                atol=1e-3 * rtol, max_norm=M / r0, max_steps=10_000_000)
+    if res.status == STATUS_THRESHOLD:
+        return res.t_final / r0
+    if res.status == STATUS_NONFINITE:
+        raise OverflowError(f"naive_blowup_time: the state overflowed before ||y|| reached M = {M:g}")
+    if res.status < 0:
+        raise RuntimeError(f"naive_blowup_time: integration failed before ||y|| = M: {res.message}")
+    return math.inf
+
+
+# ----------------------------------------------------------------------------- SciPy reference
+
+
+def chain_field_numpy(y: np.ndarray, widths) -> np.ndarray:
+    r""":math:`\nabla E` with NumPy matrix products (reference for the SciPy baseline; tied to the
+    symbolic field by the tests)."""
+    shapes = state_shapes(tuple(widths))
+    parts, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        parts.append(y[start : start + size].reshape(shape))
+        start += size
+    # parts: a, W^{L-1}, ..., W^2, u ; E = a^T W^{L-1} ... W^2 u
+    right = [parts[-1]]
+    for mat in reversed(parts[1:-1]):
+        right.append(mat @ right[-1])
+    left = [parts[0]]
+    for mat in parts[1:-1]:
+        left.append(mat.T @ left[-1])
+    grads = [right[-1]]
+    for k, _ in enumerate(parts[1:-1]):
+        grads.append(np.outer(left[k], right[len(parts) - 3 - k]).ravel())
+    grads.append(left[-1])
+    return np.concatenate(grads)
+
+
+def scipy_blowup_time(a, W, u, *, rtol: float = 1e-12) -> float:
+    r"""Independent reference: the same rescaled flow integrated by ``scipy.integrate.solve_ivp``
+    (``DOP853``, same tolerances) with a NumPy field, stopped by a terminal event when the tail
+    :math:`1/(r\lambda)` falls below :math:`10^{-2}\mathrm{rtol}\cdot\tau`. Depth 3, blowing-up data."""
+    from scipy.integrate import solve_ivp
+
+    y0, widths = _validate.depth3_state(a, W, u)
+    r0 = float(np.linalg.norm(y0))
+    dim = y0.shape[0]
+
+    def rhs(s, z):
+        theta = z[:dim]
+        grad = chain_field_numpy(theta, widths)
+        le = float(theta @ grad)
+        return np.concatenate([grad - le * theta, [le, math.exp(-z[dim])]])
+
+    def tail_small(s, z):
+        le = float(z[:dim] @ chain_field_numpy(z[:dim], widths))
+        return (math.exp(-z[dim]) / le if le > 0 else math.inf) - 1e-2 * rtol * z[dim + 1]
+
+    tail_small.terminal = True
+    z0 = np.concatenate([y0 / r0, [0.0, 0.0]])
+    sol = solve_ivp(rhs, (0.0, _S_END), z0, method="DOP853", rtol=rtol, atol=1e-3 * rtol, events=tail_small)
+    if sol.status != 1:
+        raise RuntimeError(f"scipy_blowup_time: no convergence ({sol.message})")
+    z = sol.y_events[0][0]
+    le = float(z[:dim] @ chain_field_numpy(z[:dim], widths))
+    return (z[dim + 1] + math.exp(-z[dim]) / le) / r0
+
+
+__all__ = [
+    "BlowupResult",
+    "blowup_time",
+    "blowup_time_deep",
+    "naive_blowup_time",
+    "scipy_blowup_time",
+    "chain_field_numpy",
+    "bounds",
+    "state_dimension",
+]

@@ -1,0 +1,214 @@
+r"""Predict when gradient descent leaves its initial plateau (theory-notes §1, §4).
+
+For a depth-:math:`L` network whose activation has multiplicity one, :math:`c = \sigma'(0) \ne 0`,
+small weights :math:`\theta_0 = \varepsilon\bar\theta_0` give :math:`f_\theta(x) \approx
+c^{L-1} a^\top W^{L-1}\cdots W^1 x`, and to leading order gradient flow on :math:`R` is the flow
+:math:`\dot\theta = \kappa\nabla E(\theta)`, :math:`E = a^\top W^{L-1}\cdots W^2 u`,
+:math:`u = W^1 v`, with :math:`\kappa = c^{L-1}\|v'\|`, :math:`v' = \frac1n\sum_i y_i x_i`.
+
+* :math:`L \ge 3`: the reduced state :math:`y = (u, W^2, \dots, a)` blows up at
+  :math:`T^*(\bar y_0)` in the rescaled time :math:`\tau = c^{L-1}\varepsilon^{L-2}\|v'\| t`, so
+  training escapes at
+
+  .. math:: t_{\rm esc} = \frac{T^*(\bar\theta_0)}{c^{L-1}\varepsilon^{L-2}\|v'\|},\qquad
+            k_{\rm esc} = t_{\rm esc}/\eta
+
+  (theory-notes §4; for :math:`c = 1` this is :math:`T^*/(\varepsilon^{L-2}\|v'\|\eta)`).  By the
+  homogeneity :math:`T^*(\lambda y) = \lambda^{-(L-2)}T^*(y)` the prediction does not depend on
+  which :math:`\varepsilon` is used to normalize; :math:`\varepsilon` is reported for reference.
+  The relative error is :math:`O(\varepsilon)`: the flow leaves the small-weight regime when
+  :math:`\|\theta\| = O(1)`, i.e. :math:`O(\varepsilon)` before :math:`T^*` in :math:`\tau`.
+* :math:`L = 2`: the flow is linear, :math:`a' = \kappa u`, :math:`u' = \kappa a`; the growing
+  mode :math:`s = (a_0 + u_0)/2` grows like :math:`e^{\kappa t}`.  Including the first
+  saturation of the fit along :math:`v` (balanced rank-one mode, :math:`b = c\,a^\top u`,
+  :math:`\dot b = 2\kappa b(1 - b/b^*)`, :math:`b^* = \|v'\|/(v^\top\Sigma v)`,
+  :math:`\Sigma = X^\top X/n`), the loss reaches the fraction :math:`\phi` of its initial value
+  :math:`R_0` when :math:`b = b_\phi`, the smaller root of
+  :math:`\tfrac12 (v^\top\Sigma v) b^2 - \|v'\| b + (1-\phi) R_0 = 0`, at
+
+  .. math:: t_{\rm esc} = \frac1{2\kappa}\log\frac{b^*/b_0 - 1}{b^*/b_\phi - 1},\qquad
+            b_0 = c\|s\|^2 = O(\varepsilon^2),
+
+  so :math:`t_{\rm esc} = \kappa^{-1}\log(1/\varepsilon) + O(1)`.  Gradient descent multiplies the
+  growing mode by :math:`1 + \kappa\eta` per step, so the predicted iteration is
+  :math:`k_{\rm esc} = \kappa t_{\rm esc}/\log(1 + \kappa\eta)` (:math:`\to t_{\rm esc}/\eta` as
+  :math:`\eta \to 0`).  When the best fit along
+  :math:`v` cannot reach the fraction :math:`\phi` the prediction is the time at which
+  :math:`b = b^*/2` (``details["target"] = "half of b*"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from numbers import Real
+
+import numpy as np
+import sympy as sp
+
+from numerics.data import data_direction
+from numerics.init import init_scale
+from numerics.training import _check_positive_real, check_data, check_weights
+from theory.activations import activation_name, check_smooth_activation, z
+
+__all__ = ["EscapePrediction", "predict_escape", "observed_escape_iteration", "reduced_factors"]
+
+
+@dataclass
+class EscapePrediction:
+    r"""Predicted end of the initial plateau.
+
+    ``iteration`` :math:`k_{\rm esc} = t_{\rm esc}/\eta` (float; ``inf`` when the effective flow
+    does not blow up), ``time`` :math:`t_{\rm esc}`, ``t_star`` :math:`T^*(\bar\theta_0)` (rescaled
+    time of the normalized state; ``nan`` for depth 2), ``epsilon``, ``v_prime_norm``
+    :math:`\|v'\|`, ``reduced_state`` the normalized factors ``[u, W^2, ..., a]`` (input to
+    output, :math:`\bar\theta_0 = \theta_0/\varepsilon`), ``depth``, ``slope``
+    :math:`c = \sigma'(0)`, ``time_scale`` :math:`c^{L-1}\varepsilon^{L-2}\|v'\|` (so
+    :math:`t = \tau/` ``time_scale``), ``lr``, ``method`` (``"blow-up"`` or ``"linear"``),
+    ``blowup`` (the :class:`numerics.blowup.BlowupResult`, depth ≥ 3), ``details``.
+    """
+
+    iteration: float
+    time: float
+    t_star: float
+    epsilon: float
+    v_prime_norm: float
+    reduced_state: list[np.ndarray]
+    depth: int
+    slope: float
+    time_scale: float
+    lr: float
+    method: str
+    activation: str = "tanh"
+    blowup: object | None = None
+    details: dict = field(default_factory=dict)
+
+
+def reduced_factors(weights, v: np.ndarray) -> list[np.ndarray]:
+    r"""``[u, W^2, ..., W^{L-1}, a]`` with :math:`u = W^1 v` (theory-notes §2), input to output."""
+    return [np.asarray(weights[0], dtype=float) @ v] + [np.asarray(w, dtype=float).copy() for w in weights[1:]]
+
+
+def _activation_slope(activation) -> float:
+    r""":math:`c = \sigma'(0)`; refuses non-smooth activations and multiplicity > 1."""
+    expr = check_smooth_activation(activation)
+    slope = sp.diff(expr, z).subs(z, 0)
+    slope = float(sp.N(slope, 20))
+    if slope == 0.0:
+        raise ValueError(
+            f"activation: sigma'(0) = 0 for {activation_name(activation)} (multiplicity > 1): the leading "
+            "order of f is not a^T W^(L-1)...W^1 x, and the plateau prediction implemented here "
+            "(multiplicity one) does not apply"
+        )
+    return slope
+
+
+def _linear_escape_time(X, y, weights, v_prime, v, slope, fraction):
+    """Depth-2 logistic prediction (module docstring); returns (time, details)."""
+    kappa = slope * float(np.linalg.norm(v_prime))
+    a, u = weights[1], weights[0] @ v
+    growing = 0.5 * (a + u)
+    b0 = slope * float(growing @ growing)
+    curvature = float(v @ (X.T @ X / X.shape[0]) @ v)
+    b_star = float(np.linalg.norm(v_prime)) / curvature
+    loss0 = float(0.5 * np.mean(y**2))
+    discriminant = float(np.linalg.norm(v_prime)) ** 2 - 2 * curvature * (1 - fraction) * loss0
+    if discriminant >= 0:
+        target = (float(np.linalg.norm(v_prime)) - math.sqrt(discriminant)) / curvature
+        target_name = f"loss fraction {fraction}"
+    else:
+        target, target_name = 0.5 * b_star, "half of b*"
+    details = dict(b0=b0, b_star=b_star, b_target=target, target=target_name, kappa=kappa)
+    if b0 <= 0 or b0 >= target:
+        return (0.0 if b0 >= target else math.inf), details
+    time = math.log((b_star / b0 - 1) / (b_star / target - 1)) / (2 * kappa)
+    return time, details
+
+
+def predict_escape(
+    X,
+    y,
+    weights,
+    lr: float,
+    *,
+    activation="tanh",
+    epsilon: float | None = None,
+    fraction: float = 0.5,
+    rtol: float = 1e-12,
+) -> EscapePrediction:
+    r"""Predict the GD iteration at which training from ``weights`` leaves the initial plateau
+    (module docstring): :math:`k_{\rm esc} = T^*(\bar\theta_0)/(c^{L-1}\varepsilon^{L-2}\|v'\|\eta)`
+    for depth :math:`L \ge 3` (theory-notes §4), the logistic linear-flow time for :math:`L = 2`.
+
+    ``epsilon`` defaults to the RMS of all initial weights (:func:`numerics.init.init_scale`);
+    ``fraction`` is the loss fraction that defines escape (used by the depth-2 formula; the
+    blow-up prediction does not depend on it at leading order).  Raises ``ValueError`` for
+    :math:`v' = 0` (no target direction), non-smooth activations and :math:`\sigma'(0) = 0`.
+    """
+    X, y = check_data(X, y)
+    weights = check_weights(weights, input_dim=X.shape[1])
+    lr = _check_positive_real(lr, "lr")
+    if isinstance(fraction, bool) or not isinstance(fraction, Real) or not 0 < fraction < 1:
+        raise ValueError(f"fraction: must be a real number in (0, 1), got {fraction!r}")
+    epsilon = init_scale(weights) if epsilon is None else _check_positive_real(epsilon, "epsilon")
+    if epsilon == 0:
+        raise ValueError("weights: all initial weights are zero; the plateau never ends (epsilon = 0)")
+    slope = _activation_slope(activation)
+    v_prime, v = data_direction(X, y)
+    norm = float(np.linalg.norm(v_prime))
+    depth = len(weights)
+    factors = reduced_factors(weights, v)
+    normalized = [f / epsilon for f in factors]
+    time_scale = slope ** (depth - 1) * epsilon ** (depth - 2) * norm
+    common = dict(
+        epsilon=epsilon,
+        v_prime_norm=norm,
+        reduced_state=normalized,
+        depth=depth,
+        slope=slope,
+        time_scale=time_scale,
+        lr=lr,
+        activation=activation_name(activation),
+    )
+    if depth == 2:
+        time, details = _linear_escape_time(X, y, weights, v_prime, v, slope, fraction)
+        # GD multiplies the growing mode by (1 + kappa*lr) per step, not exp(kappa*lr): count
+        # iterations with the discrete rate (-> time/lr as lr -> 0).
+        kappa = details["kappa"]
+        iteration = time * kappa / math.log1p(kappa * lr) if math.isfinite(time) else math.inf
+        details["iteration_continuous"] = time / lr
+        return EscapePrediction(
+            iteration=iteration, time=time, t_star=math.nan, method="linear", details=details, **common
+        )
+    from numerics.blowup import blowup_time_deep
+
+    result = blowup_time_deep(normalized, rtol=rtol)
+    time = result.t_star / time_scale if result.blew_up else math.inf
+    details = {"reason": result.diagnostics.get("reason", "")} if not result.blew_up else {}
+    return EscapePrediction(
+        iteration=time / lr, time=time, t_star=result.t_star, method="blow-up", blowup=result, details=details, **common
+    )
+
+
+def observed_escape_iteration(loss, fraction: float = 0.5) -> int | None:
+    r"""First iteration :math:`k` with ``loss[k] < fraction * loss[0]`` (``None`` if never)."""
+    if isinstance(fraction, bool) or not isinstance(fraction, Real) or not 0 < fraction < 1:
+        raise ValueError(f"fraction: must be a real number in (0, 1), got {fraction!r}")
+    loss = np.asarray(loss, dtype=float)
+    if loss.ndim != 1 or loss.size == 0:
+        raise ValueError(f"loss: expected a non-empty 1-d array, got shape {loss.shape}")
+    if not math.isfinite(loss[0]) or loss[0] <= 0:
+        raise ValueError(f"loss: the initial loss must be finite and > 0, got {loss[0]}")
+    below = np.flatnonzero(loss < fraction * loss[0])
+    return int(below[0]) if below.size else None
+
+
+def escape_ratio(X, y, weights, lr, steps, *, activation="tanh", fraction=0.5) -> tuple[float | None, EscapePrediction]:
+    """Train with :func:`numerics.training.train_network` and return (observed/predicted, prediction)."""
+    from numerics.training import train_network
+
+    prediction = predict_escape(X, y, weights, lr, activation=activation, fraction=fraction)
+    history = train_network(X, y, weights, activation, lr=lr, steps=steps)
+    observed = observed_escape_iteration(history.loss, fraction)
+    return (None if observed is None else observed / prediction.iteration), prediction
+

@@ -1,0 +1,524 @@
+r"""Two-layer networks with output scaling, trained by gradient descent (theory-notes §7, §8, §10).
+
+The model of the phase diagram (Luo et al. 2021, theory-notes §7):
+
+.. math::
+
+    f_\theta(x) = \frac{1}{\alpha}\sum_{k=1}^m a_k\,\sigma(w_k^\top \tilde x),
+    \qquad \tilde x = (x, 1),\quad a_k \sim N(0, \beta_1^2),\quad w_k \sim N(0, \beta_2^2 I),
+
+(the bias is the last component of :math:`w_k`), with
+
+.. math::
+
+    \gamma = -\frac{\log(\beta_1\beta_2/\alpha)}{\log m},\qquad
+    \gamma' = -\frac{\log(\beta_1/\beta_2)}{\log m}.
+
+Two relations fix two of :math:`(\alpha, \beta_1, \beta_2)`; the third is a convention
+(:func:`scaling`). The default ``"beta2_one"`` takes :math:`\beta_2 = 1,\ \beta_1 = m^{-\gamma'},
+\ \alpha = m^{\gamma-\gamma'}`, which reproduces the classic initializations exactly (mean field
+:math:`\alpha = m,\ \beta_1 = \beta_2 = 1` at :math:`(1, 0)`; NTK :math:`\alpha = \sqrt m` at
+:math:`(1/2, 0)`; LeCun/He :math:`\alpha = 1,\ \beta_1 = m^{-1/2}` at :math:`(1/2, 1/2)`).
+``"alpha_one"`` takes :math:`\alpha = 1,\ \beta_1 = m^{-(\gamma+\gamma')/2},\ \beta_2 =
+m^{-(\gamma-\gamma')/2}`. For ReLU (1-homogeneous) the normalized dynamics
+:math:`\bar a = a/\beta_1,\ \bar w = w/\beta_2,\ \bar t = t/\alpha` depend only on
+:math:`\kappa = \beta_1\beta_2/\alpha = m^{-\gamma}` and :math:`\kappa' = \beta_1/\beta_2 =
+m^{-\gamma'}`, so both conventions give the same :math:`\mathrm{RD}` (tested).
+
+Training: gradient descent on :math:`R = \frac1{2n}\sum_i (f(x_i) - y_i)^2`. Two step rules:
+
+* ``lr_mode="normalized"`` (phase diagram): :math:`\eta_k = c_k / L_k` with :math:`L_k` a local
+  smoothness estimate (trace of the Gauss–Newton matrix plus a bound of the residual term,
+  see :func:`_kernels`), so that every grid point trains in a comparable number of steps
+  whatever its scaling (the natural time scale is :math:`\alpha`-dependent);
+* ``lr_mode="fixed"`` (multi-stage loss): :math:`\eta_k = c_k\,\eta`, so iteration ↔ time.
+
+In both, :math:`c_0 = ` ``lr`` factor and :math:`c_k` is halved (and the step rejected) whenever
+the loss would rise, as the authors of the phase-diagram paper did. GD with a variable step is
+still a discretization of the same gradient-flow path (a reparametrization of time), and the
+phase diagram only uses the end point :math:`\theta(t^*)` of that path.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from numerics.activations import compile_activation, kernel_module
+
+__all__ = [
+    "Scaling",
+    "scaling",
+    "SCALE_CONVENTIONS",
+    "phase_dataset",
+    "init_two_layer",
+    "two_layer_output",
+    "TwoLayerRun",
+    "train_two_layer",
+    "relative_distance",
+    "feature_map",
+    "neuron_amplitudes",
+]
+
+SCALE_CONVENTIONS = ("beta2_one", "alpha_one")
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+@dataclass(frozen=True)
+class Scaling:
+    r"""Initialization scales of one grid point: :math:`\alpha, \beta_1, \beta_2` at width ``m``."""
+
+    gamma: float
+    gamma_prime: float
+    m: int
+    alpha: float
+    beta1: float
+    beta2: float
+    convention: str
+
+    @property
+    def kappa(self) -> float:
+        r""":math:`\kappa = \beta_1\beta_2/\alpha = m^{-\gamma}`."""
+        return self.beta1 * self.beta2 / self.alpha
+
+    @property
+    def kappa_prime(self) -> float:
+        r""":math:`\kappa' = \beta_1/\beta_2 = m^{-\gamma'}`."""
+        return self.beta1 / self.beta2
+
+
+def _check_finite(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be finite, got {value}")
+    return value
+
+
+def _check_int(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer >= {low}, got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name}: must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def scaling(gamma: float, gamma_prime: float, m: int, convention: str = "beta2_one") -> Scaling:
+    r"""The scales :math:`(\alpha, \beta_1, \beta_2)` of the point :math:`(\gamma, \gamma')` at width ``m``
+    (theory-notes §7). Both conventions satisfy :math:`\beta_1\beta_2/\alpha = m^{-\gamma}` and
+    :math:`\beta_1/\beta_2 = m^{-\gamma'}` exactly:
+
+    * ``"beta2_one"``: :math:`\beta_2 = 1,\ \beta_1 = m^{-\gamma'},\ \alpha = m^{\gamma - \gamma'}`;
+    * ``"alpha_one"``: :math:`\alpha = 1,\ \beta_1 = m^{-(\gamma+\gamma')/2},\ \beta_2 = m^{-(\gamma-\gamma')/2}`.
+    """
+    gamma = _check_finite("gamma", gamma)
+    gamma_prime = _check_finite("gamma_prime", gamma_prime)
+    m = _check_int("m", m, 2)
+    if convention == "beta2_one":
+        beta2 = 1.0
+        beta1 = m ** (-gamma_prime)
+        alpha = m ** (gamma - gamma_prime)
+    elif convention == "alpha_one":
+        alpha = 1.0
+        beta1 = m ** (-(gamma + gamma_prime) / 2)
+        beta2 = m ** (-(gamma - gamma_prime) / 2)
+    else:
+        raise ValueError(f"convention: must be one of {SCALE_CONVENTIONS}, got {convention!r}")
+    return Scaling(gamma, gamma_prime, m, alpha, beta1, beta2, convention)
+
+
+# --------------------------------------------------------------------------- data and init
+
+
+def phase_dataset(name: str = "three_point") -> tuple[np.ndarray, np.ndarray]:
+    r"""Small 1-d data sets ``(X, y)`` with ``X`` of shape ``(n, 1)`` (the bias is appended by the model).
+
+    * ``"three_point"``: :math:`x = (-0.9, -0.1, 0.8)`, :math:`y = (0.3, -0.25, 0.45)` (a V shape,
+      not fitted by a line), the 3-point 1-d setting of the phase-diagram experiments (§7);
+    * ``"staircase"``: 8 points of :math:`y = \tanh(3x) \cdot 0.6 + 0.2` ish
+      (:math:`y = 0.6\tanh(4x) + 0.3\,\mathrm{relu}(x - 0.2)^{1/2}`) on :math:`[-1, 1]`, used for
+      the multi-stage loss curves (§8).
+    """
+    if name == "three_point":
+        X = np.array([[-0.9], [-0.1], [0.8]])
+        y = np.array([0.3, -0.25, 0.45])
+    elif name == "staircase":
+        x = np.linspace(-1.0, 1.0, 8)
+        y = 0.6 * np.tanh(4 * x) + 0.3 * np.sqrt(np.maximum(x - 0.2, 0.0))
+        X = x[:, None]
+    else:
+        raise ValueError(f"name: unknown data set {name!r}; allowed: 'three_point', 'staircase'")
+    return X, y
+
+
+def init_two_layer(
+    m: int, d: int, beta1: float, beta2: float, seed: int, *, antisymmetric: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Draw :math:`a \in \mathbb R^m`, :math:`W \in \mathbb R^{m \times (d+1)}` (bias = last column)
+    with :math:`a_k \sim N(0,\beta_1^2)`, :math:`w_k \sim N(0,\beta_2^2 I)`.
+
+    ``antisymmetric``: neurons come in pairs :math:`(a_k, w_k), (-a_k, w_k)` (``m`` even), so
+    :math:`f \equiv 0` at start (§7). The standard normals are drawn first and then scaled, so the
+    same ``seed`` gives the same normalized weights :math:`a/\beta_1, W/\beta_2` for every scale.
+    """
+    m = _check_int("m", m, 2)
+    d = _check_int("d", d, 1)
+    beta1 = _check_finite("beta1", beta1)
+    beta2 = _check_finite("beta2", beta2)
+    if beta1 <= 0 or beta2 <= 0:
+        raise ValueError(f"beta1, beta2: must be > 0, got {beta1}, {beta2}")
+    rng = np.random.default_rng(seed)
+    if antisymmetric:
+        if m % 2:
+            raise ValueError(f"m: must be even for an antisymmetric initialization, got {m}")
+        half_a = rng.standard_normal(m // 2)
+        half_w = rng.standard_normal((m // 2, d + 1))
+        a = np.concatenate([half_a, -half_a])
+        W = np.concatenate([half_w, half_w])
+    else:
+        a = rng.standard_normal(m)
+        W = rng.standard_normal((m, d + 1))
+    return beta1 * a, beta2 * W
+
+
+def _augment(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X: must have shape (n, d), got shape {X.shape}")
+    return np.ascontiguousarray(np.hstack([X, np.ones((X.shape[0], 1))]))
+
+
+# --------------------------------------------------------------------------- compiled kernels
+#
+# The two kernels below are plain Python functions calling ``sigma``/``dsigma``; they are never run
+# as Python: :func:`numerics.activations.kernel_module` copies their source into a generated module
+# where ``sigma``/``dsigma`` are printed from the theory's SymPy expression and every function is
+# ``numba.njit(cache=True)`` (so the compiled kernel is cached on disk across processes).
+# ReLU's derivative there is 1[z > 0].
+
+
+def _gd_evaluate(a, W, X1, y, alpha, ga, gW):  # pragma: no cover - compiled by kernel_module
+    """Loss, gradient (into ga, gW) and the smoothness estimate L of :func:`train_two_layer`."""
+    m, p = W.shape
+    n = X1.shape[0]
+    S = np.empty((n, m))
+    D = np.empty((n, m))
+    e = np.zeros(n)
+    xnorm2 = np.zeros(n)
+    for i in range(n):
+        for j in range(p):
+            xnorm2[i] += X1[i, j] * X1[i, j]
+        acc = 0.0
+        for k in range(m):
+            zk = 0.0
+            for j in range(p):
+                zk += W[k, j] * X1[i, j]
+            s = sigma(zk)  # noqa: F821 - defined in the generated module
+            S[i, k] = s
+            D[i, k] = dsigma(zk)  # noqa: F821
+            acc += a[k] * s
+        e[i] = acc / alpha - y[i]
+    loss = 0.0
+    for i in range(n):
+        loss += e[i] * e[i]
+    loss /= 2.0 * n
+    ga[:] = 0.0
+    gW[:, :] = 0.0
+    gn = 0.0
+    res = 0.0
+    for i in range(n):
+        xn = math.sqrt(xnorm2[i])
+        cmax = 0.0
+        for k in range(m):
+            ds = D[i, k]
+            s = S[i, k]
+            ga[k] += e[i] * s
+            coef = e[i] * a[k] * ds
+            for j in range(p):
+                gW[k, j] += coef * X1[i, j]
+            gn += s * s + a[k] * a[k] * ds * ds * xnorm2[i]
+            c = abs(ds) * xn
+            if c > cmax:
+                cmax = c
+        res += abs(e[i]) * cmax
+    scale = 1.0 / (n * alpha)
+    for k in range(m):
+        ga[k] *= scale
+        for j in range(p):
+            gW[k, j] *= scale
+    smooth = gn / (n * alpha * alpha) + res / (n * alpha)
+    return loss, smooth
+
+
+def _gd_run_chunk(a, W, X1, y, alpha, normalized, lr, state, n_steps, loss_tol, losses, offset):  # pragma: no cover
+    """Run up to ``n_steps`` GD steps in place; ``state = [c, loss, halvings, c_max, growth]``.
+
+    Returns the number of steps done and a status: 0 ran out of steps, 1 reached the
+    tolerance, 2 the step factor underflowed (no descent possible).
+    """
+    m, p = W.shape
+    ga = np.empty(m)
+    gW = np.empty((m, p))
+    ga2 = np.empty(m)
+    gW2 = np.empty((m, p))
+    a2 = np.empty(m)
+    W2 = np.empty((m, p))
+    loss, smooth = _gd_evaluate(a, W, X1, y, alpha, ga, gW)
+    for s in range(n_steps):
+        losses[offset + s] = loss
+        if loss <= loss_tol:
+            state[1] = loss
+            return s, 1
+        if normalized:
+            eta = state[0] / smooth
+        else:
+            eta = state[0] * lr
+        for k in range(m):
+            a2[k] = a[k] - eta * ga[k]
+            for j in range(p):
+                W2[k, j] = W[k, j] - eta * gW[k, j]
+        loss2, smooth2 = _gd_evaluate(a2, W2, X1, y, alpha, ga2, gW2)
+        if not (loss2 <= loss):  # rose, or NaN: reject and halve
+            state[0] *= 0.5
+            state[2] += 1.0
+            if state[0] < 1e-30:
+                state[1] = loss
+                return s + 1, 2
+            continue
+        state[0] = min(state[3], state[0] * state[4])
+        a[:] = a2
+        W[:, :] = W2
+        ga[:] = ga2
+        gW[:, :] = gW2
+        loss = loss2
+        smooth = smooth2
+    state[1] = loss
+    return n_steps, 0
+
+
+def _kernels(activation):
+    r"""``(evaluate, run_chunk)`` compiled for ``activation`` (generated from
+    :func:`theory.activations.activation_expr` by :func:`numerics.activations.kernel_module`).
+
+    ``evaluate`` returns the loss, the gradient and the smoothness estimate of the normalized step
+
+    .. math::
+
+        L = \frac1n\sum_i\sum_k \frac{\sigma(z_{ki})^2 + a_k^2\sigma'(z_{ki})^2\|\tilde x_i\|^2}{\alpha^2}
+          + \frac1n\sum_i |e_i| \max_k \frac{|\sigma'(z_{ki})|\,\|\tilde x_i\|}{\alpha}:
+
+    the trace of the Gauss–Newton matrix (a bound of its largest eigenvalue) plus the norm of the
+    :math:`\partial^2 f/\partial a_k\partial w_k` part of the residual term (the
+    :math:`a_k\sigma''` part is left out: the halving rule covers it).
+    """
+    module = kernel_module(activation, [_gd_evaluate, _gd_run_chunk], tag="two_layer_gd")
+    return module._gd_evaluate, module._gd_run_chunk
+
+
+def warm_up(activation="relu") -> None:
+    """Compile (or load from the disk cache) the GD kernel for ``activation`` now, e.g. before forking workers."""
+    X, y = phase_dataset("three_point")
+    a0, W0 = init_two_layer(2, 1, 1.0, 1.0, 0)
+    train_two_layer(X, y, a0, W0, 1.0, activation=activation, max_steps=2)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _record_marks(record_every: int, record_steps, max_steps: int) -> np.ndarray:
+    if record_every and record_steps is not None:
+        raise ValueError("record_every, record_steps: give at most one of them")
+    if record_steps is not None:
+        marks = np.unique(np.asarray(record_steps, dtype=int))
+        if marks.ndim != 1 or (marks.size and marks[0] < 0):
+            raise ValueError("record_steps: need non-negative iteration numbers")
+        return marks[(marks > 0) & (marks <= max_steps)] if marks.size else np.array([0])
+    if record_every:
+        return np.arange(record_every, max_steps + 1, record_every)
+    return np.empty(0, dtype=int)
+
+
+def two_layer_output(X: np.ndarray, a: np.ndarray, W: np.ndarray, alpha: float, activation="relu") -> np.ndarray:
+    r""":math:`f(x) = \frac1\alpha\sum_k a_k\sigma(w_k^\top\tilde x)` at the rows of ``X`` (NumPy,
+    from the same generated :math:`\sigma`)."""
+    sigma = compile_activation(activation).sigma_np
+    return sigma(_augment(X) @ np.asarray(W).T) @ np.asarray(a) / alpha
+
+
+@dataclass
+class TwoLayerRun:
+    """Result of :func:`train_two_layer`.
+
+    ``losses[k]`` is the loss before iteration ``k`` (a rejected step keeps the loss);
+    ``snapshots`` is a list of ``(iteration, a, W)`` taken at 0, every ``record_every`` iterations
+    or at the iterations ``record_steps``, and at the end; ``status``: ``"converged"`` (loss ≤ tolerance), ``"max_steps"`` or
+    ``"stalled"`` (the step factor underflowed).
+    """
+
+    a: np.ndarray
+    W: np.ndarray
+    a0: np.ndarray
+    W0: np.ndarray
+    alpha: float
+    losses: np.ndarray
+    steps: int
+    status: str
+    halvings: int
+    seconds: float
+    snapshots: list = field(default_factory=list)
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+
+def train_two_layer(
+    X: np.ndarray,
+    y: np.ndarray,
+    a0: np.ndarray,
+    W0: np.ndarray,
+    alpha: float = 1.0,
+    *,
+    activation="relu",
+    lr: float = 1.0,
+    lr_mode: str = "normalized",
+    loss_tol: float = 0.0,
+    max_steps: int = 10_000,
+    record_every: int = 0,
+    record_steps=None,
+    lr_recovery: float = 1.1,
+    patience: int = 2000,
+) -> TwoLayerRun:
+    r"""Gradient descent on :math:`R = \frac1{2n}\sum_i(f(x_i)-y_i)^2` for the model of this module.
+
+    ``lr``: the initial factor :math:`c_0` of the step (normalized: :math:`\eta = c/L`, fixed:
+    :math:`\eta = c\cdot` ``lr``...; for ``lr_mode="fixed"`` ``lr`` *is* :math:`\eta_0`).
+    The factor halves (and the step is rejected) whenever the loss would rise, and after each
+    accepted step it is multiplied by ``lr_recovery`` (≥ 1) up to its initial value (without this
+    a ReLU kink can leave the step halved for good; ``lr_recovery=1`` is the authors' pure rule).
+    Stops when the loss is ≤ ``loss_tol`` (status ``"converged"``), after ``max_steps`` iterations
+    (``"max_steps"``), or when ``patience`` iterations lowered the loss by less than a relative
+    :math:`10^{-6}` (``"stalled"``: e.g. ReLU kinks sitting on a data point).
+    ``W0`` has shape ``(m, d+1)`` (bias last), ``X`` shape ``(n, d)``.
+    """
+    X1 = _augment(X)
+    y = np.ascontiguousarray(np.asarray(y, dtype=float))
+    if y.shape != (X1.shape[0],):
+        raise ValueError(f"y: must have shape ({X1.shape[0]},) to match X, got {y.shape}")
+    a = np.array(a0, dtype=float)
+    W = np.array(W0, dtype=float)
+    if a.ndim != 1 or W.shape != (a.shape[0], X1.shape[1]):
+        raise ValueError(
+            f"a0, W0: need shapes (m,) and (m, d+1) = (m, {X1.shape[1]}), got {a.shape} and {W.shape}"
+        )
+    alpha = _check_finite("alpha", alpha)
+    lr = _check_finite("lr", lr)
+    loss_tol = _check_finite("loss_tol", loss_tol)
+    if alpha <= 0 or lr <= 0:
+        raise ValueError(f"alpha, lr: must be > 0, got alpha={alpha}, lr={lr}")
+    if loss_tol < 0:
+        raise ValueError(f"loss_tol: must be >= 0, got {loss_tol}")
+    if lr_mode not in ("normalized", "fixed"):
+        raise ValueError(f"lr_mode: must be 'normalized' or 'fixed', got {lr_mode!r}")
+    max_steps = _check_int("max_steps", max_steps, 1)
+    record_every = _check_int("record_every", record_every, 0)
+    patience = _check_int("patience", patience, 1)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(W)) and np.all(np.isfinite(X1)) and np.all(np.isfinite(y))):
+        raise ValueError("X, y, a0, W0: must be finite")
+
+    _, run_chunk = _kernels(activation)
+    normalized = lr_mode == "normalized"
+    lr_recovery = _check_finite("lr_recovery", lr_recovery)
+    if lr_recovery < 1.0:
+        raise ValueError(f"lr_recovery: must be >= 1, got {lr_recovery}")
+    c0 = lr if normalized else 1.0
+    state = np.array([c0, np.nan, 0.0, c0, lr_recovery])
+    losses = np.empty(max_steps + 1)
+    marks = _record_marks(record_every, record_steps, max_steps)
+    snapshots = [(0, a.copy(), W.copy())] if marks.size else []
+    done = 0
+    status = 0
+    window_start, window_loss = 0, np.inf
+    start = time.perf_counter()
+    while done < max_steps:
+        upcoming = marks[marks > done]
+        stop = min(max_steps, window_start + patience, int(upcoming[0]) if upcoming.size else max_steps)
+        ran, status = run_chunk(a, W, X1, y, alpha, normalized, lr, state, stop - done, loss_tol, losses, done)
+        done += ran
+        if marks.size and (status != 0 or done in marks or done == max_steps) and snapshots[-1][0] != done:
+            snapshots.append((done, a.copy(), W.copy()))
+        if status != 0:
+            break
+        if done - window_start >= patience:
+            if state[1] > window_loss * (1.0 - 1e-6):
+                status = 2
+                break
+            window_start, window_loss = done, state[1]
+    losses[done] = state[1]
+    return TwoLayerRun(
+        a=a,
+        W=W,
+        a0=np.array(a0, dtype=float),
+        W0=np.array(W0, dtype=float),
+        alpha=alpha,
+        losses=losses[: done + 1].copy(),
+        steps=done,
+        status={0: "max_steps", 1: "converged", 2: "stalled"}[int(status)],
+        halvings=int(state[2]),
+        seconds=time.perf_counter() - start,
+        snapshots=snapshots,
+    )
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+def relative_distance(theta0: np.ndarray, theta: np.ndarray) -> float:
+    r""":math:`\mathrm{RD}(\theta) = \|\theta - \theta_0\| / \|\theta_0\|` (Frobenius; theory-notes §7)."""
+    theta0 = np.asarray(theta0, dtype=float)
+    theta = np.asarray(theta, dtype=float)
+    if theta0.shape != theta.shape:
+        raise ValueError(f"theta: shape {theta.shape} differs from theta0 shape {theta0.shape}")
+    norm0 = float(np.linalg.norm(theta0))
+    if norm0 == 0.0:
+        raise ValueError("theta0: must be nonzero (RD is relative to it)")
+    return float(np.linalg.norm(theta - theta0)) / norm0
+
+
+def feature_map(W: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Features of 1-d input neurons :math:`h(x) = \sum_k a_k\sigma(w_k x + b_k)` (theory-notes §10):
+
+    .. math::
+
+        \theta_k = \operatorname{sign}(b_k)\arccos\frac{w_k}{\sqrt{w_k^2+b_k^2}},\qquad
+        A_k = \sqrt{w_k^2 + b_k^2}\quad(\text{or } |a_k|A_k \text{ when } a \text{ is given}).
+
+    ``W`` has shape ``(m, 2)`` with columns :math:`(w_k, b_k)`; computed as
+    :math:`\operatorname{sign}(b)\,\mathrm{atan2}(|b|, w)` (equal, better conditioned). (With :math:`\operatorname{sign}(0) = 1`,
+    :math:`(A\cos\theta, A\sin\theta) = (w, b)`: :math:`\theta` is the polar angle of :math:`(w, b)`.)
+    """
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[1] != 2:
+        raise ValueError(f"W: feature maps are for 1-d input, need shape (m, 2) = (w, b), got {W.shape}")
+    w, b = W[:, 0], W[:, 1]
+    radius = np.hypot(w, b)
+    # sign(b)·arccos(w/r) = sign(b)·atan2(|b|, w): the same angle, without arccos's loss of
+    # precision near w/r = ±1.
+    theta = np.where(b >= 0, 1.0, -1.0) * np.arctan2(np.abs(b), w)
+    amplitude = radius if a is None else np.abs(np.asarray(a, dtype=float)) * radius
+    return theta, amplitude
+
+
+def neuron_amplitudes(a: np.ndarray, W: np.ndarray) -> np.ndarray:
+    r"""Neuron amplitudes :math:`|a_k|\,\|w_k\|` (theory-notes §8)."""
+    return np.abs(np.asarray(a, dtype=float)) * np.linalg.norm(np.asarray(W, dtype=float), axis=1)

@@ -1,0 +1,212 @@
+"""Blow-up times of the effective flow (theory-notes §4) against closed forms, bounds and
+independent methods."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numerics.blowup import blowup_time, blowup_time_deep, naive_blowup_time, scipy_blowup_time
+from numerics.integrate import integrate_effective
+
+SQRT3 = math.sqrt(3.0)
+
+
+def scalar_closed_form(a0: float, w0: float, u0: float) -> float:
+    r"""T* = \int_{a0}^\infty da / sqrt((a^2 - c1)(a^2 - c1 - c2)), c1 = a0^2 - w0^2,
+    c2 = w0^2 - u0^2 (theory-notes §4), by mpmath quadrature at 30 digits; independent of the
+    ODE solvers. (Switch to theory.blowup.scalar_blowup_time once it exists.)"""
+    try:
+        from theory.blowup import scalar_blowup_time
+
+        return float(scalar_blowup_time(a0, w0, u0, digits=30))
+    except ImportError:
+        pass
+    with mp.workdps(30):
+        a0, w0, u0 = mp.mpf(a0), mp.mpf(w0), mp.mpf(u0)
+        c1, c2 = a0**2 - w0**2, w0**2 - u0**2
+        # substitute a = a0 + x/(1-x) to map [a0, inf) onto [0, 1)
+        return float(mp.quad(lambda a: 1 / mp.sqrt((a**2 - c1) * (a**2 - c1 - c2)), [a0, 2 * a0 + 1, mp.inf]))
+
+
+def random_state(rng, m1, m2, scale=1.0):
+    return rng.standard_normal(m2) * scale, rng.standard_normal((m2, m1)) * scale, rng.standard_normal(m1) * scale
+
+
+positive = st.floats(0.05, 3.0)
+
+
+@given(positive, positive, positive)
+def test_scalar_closed_form(a0, w0, u0):
+    res = blowup_time(np.array([a0]), np.array([[w0]]), np.array([u0]))
+    ref = scalar_closed_form(a0, w0, u0)
+    assert res.blew_up
+    assert abs(res.t_star - ref) <= 1e-11 * ref
+    assert res.lower * (1 - 1e-14) <= ref <= res.upper * (1 + 1e-14)  # both sharp on balanced data
+
+
+@given(st.integers(1, 4), st.integers(1, 4), st.floats(0.01, 100.0), st.integers(0, 2**32 - 1))
+def test_balanced_rank_one_data(m1, m2, x0, seed):
+    """a = x0 â, W = x0 â ûᵀ, u = x0 û blows up at T* = 1/x0 where both bounds are sharp."""
+    rng = np.random.default_rng(seed)
+    ah = rng.standard_normal(m2)
+    uh = rng.standard_normal(m1)
+    ah /= np.linalg.norm(ah)
+    uh /= np.linalg.norm(uh)
+    res = blowup_time(x0 * ah, x0 * np.outer(ah, uh), x0 * uh)
+    assert abs(res.t_star * x0 - 1.0) <= 1e-11
+    assert abs(res.lower * x0 - 1.0) <= 1e-12 and abs(res.upper * x0 - 1.0) <= 1e-12
+
+
+@given(st.integers(1, 5), st.integers(1, 5), st.floats(1e-3, 1e3), st.integers(0, 2**32 - 1))
+def test_bounds_and_limit_direction(m1, m2, scale, seed):
+    rng = np.random.default_rng(seed)
+    a, W, u = random_state(rng, m1, m2, scale)
+    res = blowup_time(a, W, u)
+    e0 = float(a @ W @ u)
+    if e0 > 0:
+        assert res.blew_up and res.upper is not None
+    if not res.blew_up:
+        assert math.isinf(res.t_star) and res.diagnostics["reason"]
+        return
+    slack = 1e-11
+    assert res.lower * (1 - slack) <= res.t_star
+    if res.upper is not None:
+        assert res.t_star <= res.upper * (1 + slack)
+    # rank-one limit theta* = (â, â ûᵀ, û)/√3 and rate 1/√3
+    a_s, W_s, u_s = res.limit_factors()
+    assert abs(np.linalg.norm(a_s) - 1 / SQRT3) < 1e-6
+    assert abs(np.linalg.norm(u_s) - 1 / SQRT3) < 1e-6
+    assert np.allclose(W_s, SQRT3 * np.outer(a_s, u_s), atol=1e-6)
+    assert abs(res.rate - 1 / SQRT3) < 1e-10
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(-200.0, 200.0))
+def test_scale_invariance(seed, log_scale):
+    """T*(c y0) = T*(y0)/c: the flow is started on the sphere, no overflow for huge or tiny c."""
+    rng = np.random.default_rng(seed)
+    a, W, u = random_state(rng, 2, 3)
+    c = 2.0**log_scale
+    base = blowup_time(a, W, u)
+    scaled = blowup_time(a * c, W * c, u * c)
+    assert base.blew_up == scaled.blew_up
+    if base.blew_up:
+        assert abs(scaled.t_star * c - base.t_star) <= 1e-13 * base.t_star
+
+
+def test_norm_times_remaining_time_tends_to_sqrt3():
+    rng = np.random.default_rng(3)
+    a, W, u = random_state(rng, 3, 4)
+    res = blowup_time(a, W, u)
+    assert res.blew_up
+    for M in (1e4, 1e6):
+        traj = integrate_effective(a, W, u, 2 * res.t_star, rtol=1e-12, atol=1e-14, max_norm=M)
+        assert traj.status == 2
+        tau = traj.t[-1]
+        assert abs(traj.norm[-1] * (res.t_star - tau) - SQRT3) < 50 / M
+        # the naive estimate (integrate until ||y|| = M) is short by about sqrt(3)/M
+        naive = naive_blowup_time(a, W, u, M)
+        assert abs(naive - tau) <= 1e-10 * tau
+        assert abs((res.t_star - naive) * M / SQRT3 - 1) < 50 / M
+
+
+def test_agrees_with_scipy_on_the_same_flow():
+    rng = np.random.default_rng(11)
+    for _ in range(2):
+        a, W, u = random_state(rng, 2, 3)
+        res = blowup_time(a, W, u)
+        if res.blew_up:
+            assert abs(res.t_star - scipy_blowup_time(a, W, u)) <= 1e-10 * res.t_star
+
+
+@pytest.mark.parametrize(
+    "a, W, u, words",
+    [
+        ([0.0], [[0.0]], [0.0], "y0 = 0"),
+        (np.zeros(2), np.arange(6.0).reshape(2, 3), np.zeros(3), "equilibrium"),
+        ([-1.0], [[1.0]], [1.0], "E(theta*) < 0"),  # ray decaying to the origin
+        ([1e-3], [[1.0]], [-1e-3], "saddle"),  # stable set of the equilibrium (0, 1, 0)
+        ([0.1, -0.1], [[1.0, 0.5], [0.5, 1.0]], [-0.1, 0.1], "saddle"),
+    ],
+)
+def test_non_blowup_inputs(a, W, u, words):
+    res = blowup_time(np.array(a), np.array(W), np.array(u))
+    assert not res.blew_up
+    assert res.t_star == math.inf
+    assert words in res.diagnostics["reason"]
+    assert res.limit_direction is None
+
+
+@given(st.integers(3, 6), st.floats(0.1, 3.0))
+def test_deep_balanced_scalar(depth, x0):
+    """All factors equal to x0 (widths 1): x' = x^{L-1}, T* = 1/((L-2) x0^{L-2})."""
+    factors = [np.array([x0])] + [np.array([[x0]])] * (depth - 2) + [np.array([x0])]
+    res = blowup_time_deep(factors)
+    expected = 1.0 / ((depth - 2) * x0 ** (depth - 2))
+    assert abs(res.t_star - expected) <= 1e-11 * expected
+    assert abs(res.rate - depth ** (1 - depth / 2)) <= 1e-10
+
+
+@given(st.integers(0, 2**32 - 1), st.lists(st.integers(1, 3), min_size=2, max_size=4))
+def test_deep_bounds_and_depth3_agreement(seed, widths):
+    rng = np.random.default_rng(seed)
+    factors = [rng.standard_normal(widths[0])]
+    factors += [rng.standard_normal((widths[k], widths[k - 1])) for k in range(1, len(widths))]
+    factors.append(rng.standard_normal(widths[-1]))
+    res = blowup_time_deep(factors)
+    depth = len(factors)
+    y = np.concatenate([f.ravel() for f in factors])
+    assert res.lower == pytest.approx(depth ** (depth / 2 - 1) / ((depth - 2) * np.linalg.norm(y) ** (depth - 2)))
+    if res.blew_up:
+        assert res.t_star >= res.lower * (1 - 1e-11)
+        if res.upper is not None:
+            assert res.t_star <= res.upper * (1 + 1e-11)
+    if depth == 3:
+        direct = blowup_time(factors[2], factors[1], factors[0])
+        assert direct.t_star == res.t_star or (math.isinf(direct.t_star) and math.isinf(res.t_star))
+
+
+def test_depth_two_never_blows_up():
+    res = blowup_time_deep([np.array([1.0, 2.0]), np.array([3.0, 1.0])])
+    assert not res.blew_up and res.t_star == math.inf and "linear" in res.diagnostics["reason"]
+
+
+def test_deterministic():
+    rng = np.random.default_rng(5)
+    a, W, u = random_state(rng, 4, 4)
+    first, second = blowup_time(a, W, u), blowup_time(a, W, u)
+    assert first.t_star == second.t_star
+    assert np.array_equal(first.limit_direction, second.limit_direction)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        (dict(a=[np.nan], W=[[1.0]], u=[1.0]), ValueError, "a"),
+        (dict(a=[1.0], W=[[np.inf]], u=[1.0]), ValueError, "W"),
+        (dict(a=[1.0, 2.0], W=[[1.0]], u=[1.0]), ValueError, "W"),
+        (dict(a=[[1.0]], W=[[1.0]], u=[1.0]), ValueError, "a"),
+        (dict(a=[1.0], W=[[1.0]], u=["x"]), TypeError, "u"),
+        (dict(a=[True], W=[[1.0]], u=[1.0]), TypeError, "a"),
+        (dict(a=[1.0], W=[[1.0]], u=[1.0], rtol=-1e-3), ValueError, "rtol"),
+        (dict(a=[1.0], W=[[1.0]], u=[1.0], rtol="tight"), TypeError, "rtol"),
+        (dict(a=[1.0], W=[[1.0]], u=[1.0], method="Euler"), ValueError, "method"),
+    ],
+)
+def test_bad_input(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        blowup_time(**kwargs)
+
+
+def test_bad_input_deep_and_naive():
+    with pytest.raises(ValueError, match="factors"):
+        blowup_time_deep([np.ones(2), np.ones((3, 3)), np.ones(3)])
+    with pytest.raises(TypeError, match="factors"):
+        blowup_time_deep(np.ones(3))
+    with pytest.raises(ValueError, match="M"):
+        naive_blowup_time([1.0], [[1.0]], [1.0], 0.5)

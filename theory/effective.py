@@ -1,0 +1,284 @@
+r"""The effective model obtained by series expansion in the initialization scale (theory-notes §1–§2, §9).
+
+For :math:`f_\theta(x)=a^\top\sigma(W^{L-1}\cdots\sigma(W^1x))` with :math:`\theta=\varepsilon\bar\theta`,
+
+.. math:: f_\theta(x)=\varepsilon^p f_p(\bar\theta,x)+\varepsilon^{p+1}f_{p+1}(\bar\theta,x)+O(\varepsilon^{p+2}),
+
+:math:`p` the leading order. While :math:`f` is small the residual is :math:`-y`, so gradient flow on
+the risk is, to leading order, the gradient *ascent* of
+:math:`\varepsilon^p\,\mathbb E_{\text{data}}[y f_p(\bar\theta,x)]`; in the time
+:math:`\tau=\varepsilon^{p-2}\|v'\|t` (with :math:`v'=\mathbb E[yx]`) the normalized parameters follow
+:math:`d\bar\theta/d\tau=\nabla E(\bar\theta)` with the effective energy
+
+.. math:: E(\bar\theta)=\frac{1}{\|v'\|}\,\mathbb E_{\text{data}}\big[y\,f_p(\bar\theta,x)\big].
+
+For a multiplicity-one activation :math:`f_p` is linear in :math:`x`, so :math:`E=f_p(\bar\theta,v)`,
+:math:`v=v'/\|v'\|`. In general :math:`f_p` is a polynomial in :math:`x` and :math:`E` is written with
+the normalized data moments :math:`\mu_\alpha=\mathbb E[y x^\alpha]/\|v'\|`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+
+from theory.activations import activation_name, check_smooth_activation, multiplicity
+from theory.latexing import LatexPrintable, matrix_symbols, tex
+from theory.reduced import ReducedModel, _check_widths, reduced_model
+from theory.series import expand_symbolic, probe_leading_orders
+
+#: The initialization scale, time and rescaled time, and the norm of the data direction.
+epsilon = sp.Symbol("varepsilon", positive=True)
+t = sp.Symbol("t", nonnegative=True)
+tau = sp.Symbol("tau", nonnegative=True)
+vprime_norm = sp.Symbol("\\|v'\\|", positive=True)
+
+
+def _check_depth(depth) -> int:
+    if isinstance(depth, bool) or not isinstance(depth, int | sp.Integer) or int(depth) < 2:
+        raise ValueError(f"depth: must be an int >= 2 (number of weight layers), got {depth!r}")
+    return int(depth)
+
+
+def _check_input_dim(input_dim) -> int:
+    if isinstance(input_dim, bool) or not isinstance(input_dim, int | sp.Integer) or int(input_dim) < 1:
+        raise ValueError(f"input_dim: must be an int >= 1, got {input_dim!r}")
+    return int(input_dim)
+
+
+def network_weights(widths: tuple[int, ...], input_dim: int) -> tuple[sp.Matrix, ...]:
+    r"""Symbolic weights input to output: :math:`W^1\in\mathbb R^{m_1\times d}`, ...,
+    :math:`W^{L-1}`, :math:`a\in\mathbb R^{m_{L-1}}` (a column). Names match :func:`reduced_model`
+    (``a_i``, ``W{k}_i_j``) so the reduction can be checked symbol for symbol."""
+    dims = (input_dim, *widths)
+    weights = [matrix_symbols(f"W{k}", dims[k], dims[k - 1]) for k in range(1, len(dims))]
+    weights.append(matrix_symbols("a", widths[-1], 1))
+    return tuple(weights)
+
+
+def _moment_symbol(alpha: tuple[int, ...]) -> sp.Symbol:
+    return sp.Symbol("mu_" + "_".join(map(str, alpha)), real=True)
+
+
+@dataclass(frozen=True, eq=False)
+class ReductionProof(LatexPrintable):
+    r"""Theory-notes §2: for multiplicity one, :math:`E = c\,E_{\rm red}(a,W^{L-1},\dots,W^2,u)` with
+    :math:`u=W^1v`, :math:`c=\sigma'(0)^{L-1}`, and :math:`\partial E/\partial W^1 = c\,(\partial
+    E_{\rm red}/\partial u)\,v^\top` (so :math:`W^1` moves only along :math:`v`).
+    ``energy_difference`` and ``w1_field_difference`` are the expanded differences (zero = proved)."""
+
+    factor: sp.Expr
+    reduced: ReducedModel
+    substitution: dict
+    energy_difference: sp.Expr
+    w1_field_difference: sp.Matrix
+
+    @property
+    def proved(self) -> bool:
+        return self.energy_difference == 0 and self.w1_field_difference.is_zero_matrix
+
+    def latex(self) -> str:
+        c = tex(self.factor)
+        return (rf"E(\bar\theta) - {c}\,E_{{\rm red}}\big|_{{u=W^1 v}} = {tex(self.energy_difference)},"
+                rf"\qquad \frac{{\partial E}}{{\partial W^1}} - {c}\,\frac{{\partial E_{{\rm red}}}}"
+                rf"{{\partial u}}\Big|_{{u=W^1v}} v^\top = {tex(self.w1_field_difference)}")
+
+
+@dataclass(frozen=True, eq=False)
+class EffectiveModel(LatexPrintable):
+    r"""Result of :func:`derive_effective_model`: the series of :math:`f` in :math:`\varepsilon`, its
+    leading order, the effective energy and vector field, the time rescaling and the reduction.
+
+    ``series[k]`` is :math:`f_k(\bar\theta,x)` (zero entries included) for :math:`k\le p+1`;
+    ``weights`` lists :math:`W^1,\dots,W^{L-1},a` input to output; ``state_symbols`` is
+    :math:`\bar\theta=(a,W^{L-1},\dots,W^1)` output to input, matrices row-major.
+    """
+
+    depth: int
+    activation: str
+    sigma: sp.Expr
+    widths: tuple[int, ...]
+    input_dim: int
+    multiplicity: int
+    weights: tuple[sp.Matrix, ...]
+    x: sp.Matrix
+    v: sp.Matrix
+    series: dict[int, sp.Expr] = field(repr=False)
+
+    # -- the expansion -------------------------------------------------------------------------
+    @cached_property
+    def leading_order(self) -> int:
+        return min(k for k, coeff in self.series.items() if coeff != 0)
+
+    @property
+    def leading_coefficient(self) -> sp.Expr:
+        """:math:`f_p(\\bar\\theta, x)`."""
+        return self.series[self.leading_order]
+
+    @property
+    def next_order_coefficient(self) -> sp.Expr:
+        """:math:`f_{p+1}(\\bar\\theta, x)` (zero for odd activations of multiplicity one)."""
+        return self.series[self.leading_order + 1]
+
+    @property
+    def next_order_vanishes(self) -> bool:
+        return self.next_order_coefficient == 0
+
+    @cached_property
+    def is_linear_in_x(self) -> bool:
+        """Whether :math:`f_p` is linear in :math:`x` (true exactly for multiplicity one)."""
+        return sp.Poly(self.leading_coefficient, *self.x).is_homogeneous and \
+            sp.Poly(self.leading_coefficient, *self.x).total_degree() == 1
+
+    # -- the effective model -------------------------------------------------------------------
+    @cached_property
+    def state_symbols(self) -> tuple[sp.Symbol, ...]:
+        return tuple(s for matrix in reversed(self.weights) for s in matrix)
+
+    @cached_property
+    def moments(self) -> dict[tuple[int, ...], sp.Symbol]:
+        r"""Multi-index :math:`\alpha` → the symbol standing for :math:`\mathbb E[yx^\alpha]/\|v'\|`
+        (:math:`v_j` for :math:`\alpha=e_j`)."""
+        poly = sp.Poly(self.leading_coefficient, *self.x)
+        result = {}
+        for alpha in poly.monoms():
+            if sum(alpha) == 1:
+                result[alpha] = self.v[alpha.index(1)]
+            else:
+                result[alpha] = _moment_symbol(alpha)
+        return result
+
+    @cached_property
+    def energy(self) -> sp.Expr:
+        r""":math:`E(\bar\theta)=\sum_\alpha [x^\alpha]f_p(\bar\theta,x)\,\mu_\alpha`; equals
+        :math:`f_p(\bar\theta,v)` for multiplicity one."""
+        poly = sp.Poly(self.leading_coefficient, *self.x)
+        return sp.expand(sum(coeff * self.moments[alpha] for alpha, coeff in poly.terms()))
+
+    @cached_property
+    def vector_field(self) -> sp.Matrix:
+        r""":math:`\nabla_{\bar\theta}E` in the order of :attr:`state_symbols`."""
+        return sp.Matrix([sp.diff(self.energy, s) for s in self.state_symbols])
+
+    @property
+    def time_rescaling(self) -> sp.Eq:
+        r""":math:`\tau=\varepsilon^{p-2}\|v'\|\,t`."""
+        return sp.Eq(tau, epsilon ** (self.leading_order - 2) * vprime_norm * t)
+
+    def energy_for_data(self, X, y) -> sp.Expr:
+        r"""The energy with the moments of the data ``X`` (n, d), ``y`` (n,) substituted:
+        :math:`\mu_\alpha=\frac1n\sum_i y_i x_i^\alpha/\|v'\|`."""
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.input_dim:
+            raise ValueError(f"X: expected shape (n, {self.input_dim}), got {X.shape}")
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
+        vprime = (y[:, None] * X).mean(axis=0)
+        norm = float(np.linalg.norm(vprime))
+        if norm == 0.0:
+            raise ValueError("X, y: the first moment v' = E[y x] is zero, so tau = eps^(p-2)|v'|t is undefined")
+        values = {sym: float(np.mean(y * np.prod(X ** np.array(alpha), axis=1)) / norm)
+                  for alpha, sym in self.moments.items()}
+        return sp.expand(self.energy.subs(values))
+
+    # -- reduction to (a, W, u) ----------------------------------------------------------------
+    @cached_property
+    def reduction(self) -> ReductionProof | None:
+        r"""The reduction of theory-notes §2, proved symbolically, or ``None`` when the activation
+        does not have multiplicity one (then :math:`E` is not a function of :math:`W^1v` alone)."""
+        if not self.is_linear_in_x:
+            return None
+        red = reduced_model(self.widths)
+        W1 = self.weights[0]
+        u = red.factors[-1]
+        u_of_w1 = W1 * self.v
+        substitution = {u[i]: u_of_w1[i] for i in range(u.rows)}
+        # c = coefficient of one monomial of the product a^T W^{L-1}...W^1 v in E (that product has coefficient 1)
+        monomial = sp.Mul(*[m[0, 0] for m in self.weights], self.v[0])
+        factor = sp.Poly(self.energy, *self.state_symbols, *self.v).coeff_monomial(monomial)
+        reduced_energy = red.energy.subs(substitution)
+        energy_difference = sp.expand(self.energy - factor * reduced_energy)
+        du = sp.Matrix([sp.diff(red.energy, s) for s in u]).subs(substitution)
+        w1_field = sp.Matrix(W1.rows, W1.cols, lambda i, j: sp.diff(self.energy, W1[i, j]))
+        w1_difference = (w1_field - factor * du * self.v.T).applyfunc(sp.expand)
+        return ReductionProof(factor, red, substitution, energy_difference, w1_difference)
+
+    # -- LaTeX ---------------------------------------------------------------------------------
+    def latex_network(self) -> str:
+        layers = r"\sigma\big(W^{%d}" % (self.depth - 1)
+        inner = r"\cdots\sigma(W^1x)\cdots\big)" if self.depth > 3 else (
+            r"\sigma(W^1x)\big)" if self.depth == 3 else "")
+        body = (rf"a^\top {layers}{inner}" if self.depth > 2 else r"a^\top\sigma(W^1x)")
+        return rf"f_\theta(x) = {body},\qquad \sigma(z) = {tex(self.sigma)}"
+
+    def latex_expansion(self, max_terms: int = 40) -> str:
+        p = self.leading_order
+        lines = []
+        for k, coeff in self.series.items():
+            if k < p:
+                lines.append(rf"f_{{{k}}} &= 0")
+            else:
+                lines.append(rf"f_{{{k}}} &= {_tex_polynomial(coeff, max_terms)}")
+        return r"\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}"
+
+    def latex_energy(self) -> str:
+        return rf"E(\bar\theta) = {tex(self.energy)}"
+
+    def latex_vector_field(self) -> str:
+        rows = [rf"\frac{{d {tex(s)}}}{{d\tau}} &= {tex(f)}" for s, f in zip(self.state_symbols, self.vector_field)]
+        return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
+
+    def latex_time_rescaling(self) -> str:
+        return tex(self.time_rescaling)
+
+    def latex(self) -> str:
+        return (rf"f_\theta(x)=\varepsilon^{{{self.leading_order}}} f_{{{self.leading_order}}}(\bar\theta,x)"
+                rf"+O(\varepsilon^{{{self.leading_order + (2 if self.next_order_vanishes else 1)}}}),\quad "
+                rf"{self.latex_energy()},\quad {self.latex_time_rescaling()}")
+
+
+def _tex_polynomial(expr: sp.Expr, max_terms: int) -> str:
+    terms = sp.Add.make_args(sp.expand(expr))
+    if len(terms) <= max_terms:
+        return tex(expr)
+    shown = sp.Add(*terms[:4], evaluate=False)
+    return tex(shown) + rf" + \dots\ \text{{({len(terms)} terms in all)}}"
+
+
+def derive_effective_model(depth: int = 3, activation="tanh", widths=None, input_dim=None) -> EffectiveModel:
+    r"""Expand :math:`f_\theta(x)=a^\top\sigma(W^{L-1}\cdots\sigma(W^1x))` in :math:`\varepsilon`
+    (:math:`\theta=\varepsilon\bar\theta`) for explicit small widths and return the effective model.
+
+    ``depth`` :math:`L\ge2`; ``widths`` :math:`(m_1,\dots,m_{L-1})`, default all 2; ``input_dim``
+    :math:`d`, default 2; ``activation`` a name from ``ACTIVATION_NAMES`` (``relu`` refused: not
+    smooth) or a SymPy expression with :math:`\sigma(0)=0`.
+
+    The leading order is found by expansion: a cheap probe at random rational weights gives a
+    candidate :math:`p`, then the exact symbolic expansion to :math:`\varepsilon^{p+1}` shows that
+    all orders below :math:`p` vanish identically and :math:`f_p\ne0`.
+    """
+    depth = _check_depth(depth)
+    sigma = check_smooth_activation(activation)
+    if widths is None:
+        widths = (2,) * (depth - 1)
+    widths = _check_widths(widths)
+    if len(widths) != depth - 1:
+        raise ValueError(f"widths: need depth - 1 = {depth - 1} hidden widths, got {len(widths)}")
+    input_dim = 2 if input_dim is None else _check_input_dim(input_dim)
+    weights = network_weights(widths, input_dim)
+    x = matrix_symbols("x", input_dim, 1)
+    v = matrix_symbols("v", input_dim, 1)
+    layers = [*weights[:-1], weights[-1].T]  # the output layer acts as the row a^T
+    leading = probe_leading_orders(sigma, layers, input_dim)
+    order = leading[-1]
+    while True:
+        series = expand_symbolic(sigma, layers, x, order + 1, leading)
+        if any(coeff != 0 for coeff in series.values()):
+            break
+        order, leading = 2 * order, None  # the probe hit a non-generic point: look further
+    return EffectiveModel(depth, activation_name(activation), sigma, widths, input_dim,
+                          multiplicity(activation), weights, x, v, series)

@@ -1,0 +1,57 @@
+r"""LaTeX display for the symbolic objects of :mod:`theory`.
+
+Objects that define ``latex() -> str`` get ``sympy.latex(obj)`` (via the ``_latex`` printer hook,
+as in ``sympy.physics.mechanics``) and Jupyter display (``_repr_latex_``) for free.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+
+class LatexPrintable:
+    """Mixin: ``sympy.latex(obj)`` and ``_repr_latex_`` from ``obj.latex()``."""
+
+    def latex(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _latex(self, printer=None) -> str:
+        return self.latex()
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex()}$"
+
+
+_LAYER_ENTRY = re.compile(r"^W(\d+)_(\d+)_(\d+)$")
+
+
+def symbol_tex_names(expr) -> dict[sp.Symbol, str]:
+    r"""Printed names: ``W2_1_2`` as :math:`W^{(2)}_{12}` (layer index in parentheses, so it is
+    not read as a power)."""
+    names = {}
+    for symbol in getattr(expr, "free_symbols", ()):
+        match = _LAYER_ENTRY.match(symbol.name)
+        if match:
+            layer, i, j = match.groups()
+            names[symbol] = f"W^{{({layer})}}_{{{i}{j}}}"
+    return names
+
+
+def tex(expr) -> str:
+    """``sympy.latex`` with the conventions of the derivation report."""
+    return sp.latex(expr, mat_delim="(", symbol_names=symbol_tex_names(expr))
+
+
+def matrix_symbols(name: str, rows: int, cols: int, tex_name: str | None = None) -> sp.Matrix:
+    r"""A ``rows x cols`` matrix of real symbols ``{name}_{i}_{j}`` (1-based), printed as
+    :math:`{tex\_name}_{ij}`; a column when ``cols == 1`` (symbols ``{name}_{i}``)."""
+    tex_name = tex_name or name
+
+    def entry(i: int, j: int) -> sp.Symbol:
+        if cols == 1 and name in ("a", "u", "x", "v"):
+            return sp.Symbol(f"{name}_{i + 1}", real=True)
+        return sp.Symbol(f"{name}_{i + 1}_{j + 1}", real=True)
+
+    return sp.Matrix(rows, cols, entry)

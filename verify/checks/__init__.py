@@ -1,0 +1,1 @@
+"""One module per theorem check; each public ``check_*`` returns a :class:`verify.CheckResult`."""

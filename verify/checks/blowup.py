@@ -1,0 +1,139 @@
+r"""Blow-up of the effective flow (theory-notes §4).
+
+* :func:`check_blowup_bounds`: :math:`\sqrt3/\|y_0\| \le T^* \le E_0^{-1/3}` for ``numerics.blowup_time``
+  (the bounds are recomputed here from the state, not taken from the solver).
+* :func:`check_blowup_scalar`: in the scalar case :math:`m_1 = m_2 = 1` the solver's :math:`T^*`
+  agrees with the elliptic closed form ``theory.blowup.scalar_blowup_time`` (mpmath, independent
+  of the ODE solvers), and with :math:`T^* = 1/x_0` for balanced data :math:`a = w = u = x_0`.
+* :func:`check_blowup_rate`: :math:`\|y(\tau)\|\,(T^* - \tau) \to \sqrt3` as :math:`\tau \to T^*`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from verify.instances import blowup_time_of, flatten_state, integrate_at, positive_energy_state
+from verify.measures import observed_order
+from verify.progress import as_progress
+from verify.result import CheckResult
+
+SQRT3 = float(np.sqrt(3.0))
+#: Relative slack for the bounds (both are attained only in the limit of balanced rank-one data).
+BOUNDS_SLACK = 1e-10
+#: Relative agreement required with the closed form in the scalar case.
+SCALAR_TOLERANCE = 1e-9
+#: Largest :math:`|\|y\|(T^*-\tau)/\sqrt3 - 1|` allowed at the closest approach.
+RATE_TOLERANCE = 1e-6
+
+
+def blowup_bounds(a, W, u) -> tuple[float, float]:
+    r"""Theory-notes §4 bounds :math:`(\sqrt3/\|y_0\|,\ E_0^{-1/3})` for :math:`E_0 > 0`."""
+    y0 = flatten_state([a, W, u])
+    energy = float(np.asarray(a) @ np.asarray(W) @ np.asarray(u))
+    if energy <= 0:
+        raise ValueError(f"a, W, u: need E0 = a^T W u > 0 for the upper bound, got {energy}")
+    return SQRT3 / float(np.linalg.norm(y0)), energy ** (-1.0 / 3.0)
+
+
+def evaluate_blowup_bounds(t_stars: Sequence[float], bounds: Sequence[tuple[float, float]],
+                           slack: float = BOUNDS_SLACK, details: dict | None = None) -> CheckResult:
+    r"""Margin :math:`\min(T^*/\text{lower},\ \text{upper}/T^*)` over instances; passes when
+    it is at least :math:`1 - \text{slack}` (every :math:`T^*` inside its bounds)."""
+    margins = [min(t / lo, hi / t) for t, (lo, hi) in zip(t_stars, bounds)]
+    worst = float(min(margins))
+    info = dict(details or {})
+    info.update(
+        criterion="min over states of min(T*/lower, upper/T*) >= 1 - slack",
+        t_star=list(t_stars), lower=[b[0] for b in bounds], upper=[b[1] for b in bounds],
+    )
+    return CheckResult("blowup_bounds", bool(worst >= 1 - slack), worst, 1 - slack, info)
+
+
+def check_blowup_bounds(n_states: int = 8, widths: Sequence[tuple[int, int]] = ((1, 1), (3, 2), (5, 4), (8, 6)),
+                        seed: int = 0, progress=False) -> CheckResult:
+    r"""``numerics.blowup_time`` of random positive-energy states lies in
+    :math:`[\sqrt3/\|y_0\|,\ E_0^{-1/3}]` (theory-notes §4)."""
+    import numerics
+
+    say = as_progress(progress)
+    t_stars, bounds, solver_bounds = [], [], []
+    for k in range(n_states):
+        m1, m2 = widths[k % len(widths)]
+        a, W, u = positive_energy_state(m1, m2, seed + 7919 * k)
+        result = numerics.blowup_time(a, W, u)
+        t_stars.append(float(result.t_star))
+        bounds.append(blowup_bounds(a, W, u))
+        solver_bounds.append([float(result.lower), float(result.upper)])
+    say(f"blow-up bounds: {n_states} states")
+    return evaluate_blowup_bounds(t_stars, bounds, details={"solver_bounds": solver_bounds, "seed": seed})
+
+
+def evaluate_blowup_scalar(computed: Sequence[float], reference: Sequence[float],
+                           tolerance: float = SCALAR_TOLERANCE, details: dict | None = None) -> CheckResult:
+    """Largest relative difference between solver and closed-form blow-up times."""
+    computed = np.asarray(computed, dtype=float)
+    reference = np.asarray(reference, dtype=float)
+    errors = np.abs(computed - reference) / np.abs(reference)
+    worst = float(np.max(errors)) if np.all(np.isfinite(errors)) else float("inf")
+    info = dict(details or {})
+    info.update(criterion="max |T*_solver - T*_closed| / T*_closed <= tolerance",
+                computed=computed, reference=reference, relative_error=errors)
+    return CheckResult("blowup_scalar_closed_form", bool(worst <= tolerance), worst, tolerance, info)
+
+
+def check_blowup_scalar(n_states: int = 6, seed: int = 0, progress=False) -> CheckResult:
+    r"""Scalar case: solver vs ``theory.blowup.scalar_blowup_time`` on random positive
+    :math:`(a_0, w_0, u_0)`, plus balanced data :math:`T^* = 1/x_0`."""
+    from theory.blowup import scalar_blowup_time
+
+    say = as_progress(progress)
+    rng = np.random.default_rng(seed)
+    triples = [tuple(rng.uniform(0.2, 2.0, size=3)) for _ in range(n_states)]
+    computed, reference = [], []
+    for a0, w0, u0 in triples:
+        computed.append(blowup_time_of(np.array([a0]), np.array([[w0]]), np.array([u0])))
+        reference.append(float(scalar_blowup_time(a0, w0, u0)))
+    for x0 in (0.5, 1.0, 3.0):  # balanced data: T* = 1/x0 exactly (a = w = u solves a' = a^2)
+        triples.append((x0, x0, x0))
+        computed.append(blowup_time_of(np.array([x0]), np.array([[x0]]), np.array([x0])))
+        reference.append(1.0 / x0)
+    say(f"blow-up scalar closed form: {len(triples)} cases")
+    return evaluate_blowup_scalar(computed, reference, details={"initial_values": triples, "seed": seed})
+
+
+def evaluate_blowup_rate(gaps: Sequence[float], products: Sequence[Sequence[float]],
+                         tolerance: float = RATE_TOLERANCE, details: dict | None = None) -> CheckResult:
+    r"""``products[i][j]`` is :math:`\|y(\tau)\|(T^* - \tau)` for instance ``i`` at relative gap
+    ``gaps[j]`` :math:`= (T^*-\tau)/T^*` (decreasing). Passes when the deviation from
+    :math:`\sqrt3` at the smallest gap is at most ``tolerance`` and decreases along the gaps."""
+    gaps = np.asarray(gaps, dtype=float)
+    deviation = np.abs(np.asarray(products, dtype=float) / SQRT3 - 1.0)
+    if deviation.ndim != 2 or deviation.shape[1] != gaps.size:
+        raise ValueError("products: need one row per instance with one value per gap")
+    worst = float(np.max(deviation[:, -1])) if np.all(np.isfinite(deviation)) else float("inf")
+    decreasing = bool(np.all(np.diff(deviation, axis=1) < 0))
+    orders = [observed_order(gaps, row) if np.all(row > 0) else float("nan") for row in deviation]
+    info = dict(details or {})
+    info.update(criterion="| |y|(T*-tau)/sqrt(3) - 1 | at the smallest gap <= tolerance, decreasing",
+                gaps=gaps, deviation=deviation, decreasing=decreasing, observed_order_in_gap=orders)
+    return CheckResult("blowup_rate_sqrt3", bool(worst <= tolerance and decreasing), worst, tolerance, info)
+
+
+def check_blowup_rate(n_states: int = 3, widths: tuple[int, int] = (4, 3),
+                      gaps: Sequence[float] = (1e-1, 1e-2, 1e-3, 1e-4), seed: int = 0,
+                      progress=False) -> CheckResult:
+    r""":math:`\|y(\tau)\|(T^*-\tau) \to \sqrt3` (theory-notes §4: :math:`\|y\| \approx \sqrt3/(T^*-\tau)`)
+    measured at :math:`\tau = T^*(1 - g)` for the relative ``gaps`` g."""
+    say = as_progress(progress)
+    gaps = np.asarray(sorted(gaps, reverse=True), dtype=float)
+    products = []
+    for k in range(n_states):
+        a, W, u = positive_energy_state(*widths, seed + 104729 * k)
+        t_star = blowup_time_of(a, W, u)
+        times = t_star * (1.0 - gaps)
+        norms = np.linalg.norm(integrate_at(a, W, u, times, rtol=1e-13), axis=1)
+        products.append(norms * (t_star - times))
+        say(f"blow-up rate: state {k + 1}/{n_states}, T* = {t_star:.6g}")
+    return evaluate_blowup_rate(gaps, products, details={"widths": list(widths), "seed": seed})

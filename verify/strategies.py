@@ -1,0 +1,184 @@
+r"""Public Hypothesis strategies for property tests of condensation theory (issue 4).
+
+Import them in your own pytest suite::
+
+    from hypothesis import given
+    from verify import strategies as cst
+
+    @given(cst.positive_energy_states())
+    def test_energy_grows(state):
+        a, W, u = state
+        ...
+
+Every strategy draws a ``seed`` and builds its arrays with ``numpy.random.default_rng(seed)``,
+so Hypothesis shrinks toward small widths/seeds and examples replay exactly. See docs/verify.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from theory.activations import ACTIVATION_NAMES, NON_SMOOTH
+from verify.instances import (
+    MAX_ENERGY_RATIO,
+    gaussian_factors,
+    network_shapes,
+    positive_energy_state,
+    reduced_shapes,
+)
+
+__all__ = [
+    "seeds",
+    "depths",
+    "widths",
+    "epsilons",
+    "activations",
+    "datasets",
+    "reduced_states",
+    "positive_energy_states",
+    "networks",
+]
+
+MAX_SEED = 2**32 - 1
+
+
+def _strategy(value, default_builder=None):
+    """Wrap a plain value as ``st.just(value)``; leave strategies as they are."""
+    if isinstance(value, st.SearchStrategy):
+        return value
+    if value is None and default_builder is not None:
+        return default_builder()
+    return st.just(value)
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Random seeds, ``0 <= seed < 2**32``."""
+    return st.integers(min_value=0, max_value=MAX_SEED)
+
+
+def depths(min_depth: int = 2, max_depth: int = 4) -> st.SearchStrategy[int]:
+    """Network depths ``L`` (number of weight layers), ``2 <= min_depth <= L <= max_depth``."""
+    if not (isinstance(min_depth, int) and isinstance(max_depth, int)):
+        raise TypeError("min_depth, max_depth: must be ints")
+    if min_depth < 2 or max_depth < min_depth:
+        raise ValueError(f"min_depth, max_depth: need 2 <= min_depth <= max_depth, got {min_depth}, {max_depth}")
+    return st.integers(min_value=min_depth, max_value=max_depth)
+
+
+def widths(depth: int | st.SearchStrategy[int] = 3, min_width: int = 1, max_width: int = 6):
+    """Hidden widths ``(m1, ..., m_{L-1})`` for a depth (an int or a strategy of ints >= 2),
+    each in ``[min_width, max_width]``."""
+    if min_width < 1 or max_width < min_width:
+        raise ValueError(f"min_width, max_width: need 1 <= min_width <= max_width, got {min_width}, {max_width}")
+    depth_strategy = _strategy(depth)
+
+    @st.composite
+    def build(draw):
+        L = draw(depth_strategy)
+        if not isinstance(L, int) or L < 2:
+            raise ValueError(f"depth: must be an int >= 2, got {L!r}")
+        return tuple(draw(st.integers(min_width, max_width)) for _ in range(L - 1))
+
+    return build()
+
+
+def epsilons(min_eps: float = 1e-4, max_eps: float = 1e-1) -> st.SearchStrategy[float]:
+    """Initialization scales ``epsilon``, log-uniform in ``[min_eps, max_eps]`` (``0 < min <= max``)."""
+    if not (0 < min_eps <= max_eps):
+        raise ValueError(f"min_eps, max_eps: need 0 < min_eps <= max_eps, got {min_eps}, {max_eps}")
+    lo, hi = np.log10(min_eps), np.log10(max_eps)
+    return st.floats(min_value=lo, max_value=hi, allow_nan=False).map(lambda x: float(10.0**x))
+
+
+def activations(smooth_only: bool = True) -> st.SearchStrategy[str]:
+    """Names from ``theory.ACTIVATION_NAMES``; ``smooth_only`` drops non-smooth ones (ReLU)."""
+    names = [n for n in ACTIVATION_NAMES if not (smooth_only and n in NON_SMOOTH)]
+    return st.sampled_from(names)
+
+
+def datasets(n: int | st.SearchStrategy[int] = st.integers(4, 40),
+             d: int | st.SearchStrategy[int] = st.integers(1, 5),
+             min_target_norm: float = 0.1):
+    r"""Data sets ``(X, y)``, ``X`` of shape ``(n, d)`` with N(0, 1) entries and
+    :math:`y_i = \tanh(w^\top x_i) + 0.1\, x_{i1}` for a random unit :math:`w`, with
+    :math:`\|v'\| \ge` ``min_target_norm`` where :math:`v' = \frac1n\sum_i y_i x_i`
+    (so the effective model is not degenerate)."""
+    n_strategy, d_strategy = _strategy(n), _strategy(d)
+
+    @st.composite
+    def build(draw):
+        n_, d_ = draw(n_strategy), draw(d_strategy)
+        if n_ < 1 or d_ < 1:
+            raise ValueError(f"n, d: need n >= 1 and d >= 1, got {n_}, {d_}")
+        seed = draw(seeds())
+        for attempt in range(100):
+            rng = np.random.default_rng((seed + attempt) % (MAX_SEED + 1))
+            X = rng.standard_normal((n_, d_))
+            w = rng.standard_normal(d_)
+            w /= np.linalg.norm(w)
+            y = np.tanh(X @ w) + 0.1 * X[:, 0]
+            if np.linalg.norm(X.T @ y / n_) >= min_target_norm:
+                return X, y
+        raise AssertionError("datasets: could not reach min_target_norm; lower it")  # pragma: no cover
+
+    return build()
+
+
+def reduced_states(hidden_widths: tuple[int, ...] | st.SearchStrategy | None = None, scale: float = 1.0):
+    """Reduced effective states ``[a, W^{L-1}, ..., W^2, u]`` (output to input, README
+    convention) with N(0, scale²) entries; ``hidden_widths`` a tuple or strategy (default
+    :func:`widths` of depth 3)."""
+    hidden_widthsstrategy = _strategy(hidden_widths, lambda: widths(3))
+
+    @st.composite
+    def build(draw):
+        ws = tuple(draw(hidden_widthsstrategy))
+        return gaussian_factors(reduced_shapes(ws), draw(seeds()), scale)
+
+    return build()
+
+
+def positive_energy_states(hidden_widths: tuple[int, int] | st.SearchStrategy | None = None,
+                           min_energy_ratio: float = 1e-3, scale: float = 1.0):
+    r"""Depth-3 states ``(a, W, u)`` with :math:`E_0 = a^\top W u > 0`, finite and not near
+    degenerate: :math:`E_0 \ge` ``min_energy_ratio`` :math:`\cdot\|y_0\|^3` (then the blow-up
+    bounds :math:`\sqrt3/\|y_0\| \le T^* \le E_0^{-1/3}` differ by at most the factor
+    ``(3\sqrt3\,min_energy_ratio)^{-1/3}``). ``hidden_widths = (m1, m2)`` or a strategy of such
+    (default 1..6 each). The sign of ``a`` is flipped when :math:`E_0 < 0` (the flow is
+    symmetric under :math:`a \to -a`, :math:`E \to -E`)."""
+    if not 0 <= min_energy_ratio < MAX_ENERGY_RATIO:
+        raise ValueError(f"min_energy_ratio: must be in [0, {MAX_ENERGY_RATIO:.4f}), got {min_energy_ratio}")
+    hidden_widthsstrategy = _strategy(hidden_widths, lambda: widths(3))
+
+    @st.composite
+    def build(draw):
+        ws = tuple(draw(hidden_widthsstrategy))
+        if len(ws) != 2:
+            raise ValueError(f"hidden_widths: positive_energy_states is depth 3, need (m1, m2), got {ws}")
+        return positive_energy_state(ws[0], ws[1], draw(seeds()), min_energy_ratio, scale)
+
+    return build()
+
+
+def networks(depth: int | st.SearchStrategy[int] = 3, input_dim: int | st.SearchStrategy[int] = 3,
+             hidden_widths: tuple[int, ...] | st.SearchStrategy | None = None,
+             epsilon: float | st.SearchStrategy[float] | None = None):
+    """Network weights ``[W1, W2, ..., a]`` (input to output, README convention) with
+    N(0, epsilon²) entries; ``epsilon`` defaults to :func:`epsilons`, hidden widths to
+    :func:`widths` of the drawn depth."""
+    depth_strategy = _strategy(depth)
+    dim_strategy = _strategy(input_dim)
+    eps_strategy = _strategy(epsilon, epsilons)
+
+    @st.composite
+    def build(draw):
+        L = draw(depth_strategy)
+        ws = tuple(draw(_strategy(hidden_widths, lambda: widths(L))))
+        if len(ws) != L - 1:
+            raise ValueError(f"hidden_widths: need depth - 1 = {L - 1} widths, got {ws}")
+        d = draw(dim_strategy)
+        eps = draw(eps_strategy)
+        return gaussian_factors(network_shapes(d, ws), draw(seeds()), eps)
+
+    return build()
