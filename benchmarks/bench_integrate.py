@@ -2,7 +2,10 @@
 2600): numerics.integrate_effective against scipy solve_ivp with a NumPy matrix-product field
 (the fastest plain-SciPy baseline), same method and tolerances, up to 0.9 of the blow-up time.
 
-    .venv/bin/python benchmarks/bench_integrate.py [--m 50] [--systems 5] [--rtol 1e-10]
+    .venv/bin/python benchmarks/bench_integrate.py [--m 50] [--systems 5] [--rtol 1e-10] [--symbolic-baseline]
+
+``--symbolic-baseline`` adds the naive pipeline "solve_ivp on the theory's SymPy field through
+sympy.lambdify" (building the m = 50 symbolic field takes minutes; its time is not counted).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def main(argv=None) -> int:
     parser.add_argument("--atol", type=float, default=1e-12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fraction", type=float, default=0.9, help="integrate to this fraction of T*")
+    parser.add_argument("--symbolic-baseline", action="store_true", help="also time solve_ivp on the lambdified field")
     args = parser.parse_args(argv)
     report_compile_times()
     from scipy.integrate import solve_ivp
@@ -33,6 +37,16 @@ def main(argv=None) -> int:
 
     m = args.m
     widths = (m, m)
+    baselines = {"numpy": lambda t, y: chain_field_numpy(y, widths)}
+    if args.symbolic_baseline:
+        import sympy as sp
+
+        import theory
+
+        print("building the symbolic field (slow) ...", file=sys.stderr)
+        model = theory.reduced_model(widths)
+        lambdified = sp.lambdify(model.state_symbols, list(model.vector_field), "numpy")
+        baselines["lambdify"] = lambda t, y: np.array(lambdified(*y))
     rng = np.random.default_rng(args.seed)
     rows = []
     for k in range(args.systems):
@@ -44,22 +58,42 @@ def main(argv=None) -> int:
             integrate_effective(a, W, u, t_end, rtol=args.rtol, atol=args.atol, method=method)  # warm-up
             t_ours, traj = timed(integrate_effective, a, W, u, t_end, rtol=args.rtol, atol=args.atol,
                                  method=method, repeat=3)
-            t_ref, ref = timed(solve_ivp, lambda t, y: chain_field_numpy(y, widths), (0.0, t_end), y0,
-                               method=method, rtol=args.rtol, atol=args.atol)
-            diff = np.abs(traj.y[-1] - ref.y[:, -1]).max() / np.abs(ref.y[:, -1]).max()
-            rows.append((method, t_ours, t_ref, traj.n_steps, ref.t.size - 1, diff))
+            for name, rhs in baselines.items():
+                t_ref, ref = timed(solve_ivp, rhs, (0.0, t_end), y0, method=method, rtol=args.rtol, atol=args.atol)
+                diff = np.abs(traj.y[-1] - ref.y[:, -1]).max() / np.abs(ref.y[:, -1]).max()
+                rows.append((method, name, t_ours, t_ref, traj.n_steps, ref.t.size - 1, diff))
         print(f"  system {k + 1}/{args.systems}", file=sys.stderr, end="\r")
     print(f"reduced field, m1 = m2 = {m} (dimension {y0.size}), rtol = {args.rtol:g}, atol = {args.atol:g}, "
           f"{args.systems} random systems integrated to {args.fraction:g} T*")
-    for method in ("DOP853", "RK45"):
-        sel = [r for r in rows if r[0] == method]
-        ours = sum(r[1] for r in sel)
-        ref = sum(r[2] for r in sel)
-        print(f"  {method:6s}: numerics {1e3 * ours / len(sel):8.2f} ms/system ({np.mean([r[3] for r in sel]):.0f} steps), "
-              f"scipy {1e3 * ref / len(sel):8.2f} ms/system ({np.mean([r[4] for r in sel]):.0f} steps), "
-              f"speed-up {ref / ours:5.1f}x, max rel. difference of y(t_end) {max(r[5] for r in sel):.1e}")
+    for name in baselines:
+        for method in ("DOP853", "RK45"):
+            sel = [r for r in rows if r[0] == method and r[1] == name]
+            ours = sum(r[2] for r in sel)
+            ref = sum(r[3] for r in sel)
+            steps_ours, steps_ref = np.mean([r[4] for r in sel]), np.mean([r[5] for r in sel])
+            print(f"  {method:6s}: numerics {1e3 * ours / len(sel):8.2f} ms/system ({steps_ours:.0f} steps), "
+                  f"scipy+{name} field {1e3 * ref / len(sel):8.2f} ms/system ({steps_ref:.0f} steps), "
+                  f"speed-up {ref / ours:5.1f}x, max rel. difference of y(t_end) {max(r[6] for r in sel):.1e}")
     print("  (goal >= 50x)")
+    ensemble(rng)
     return 0
+
+
+def ensemble(rng, k: int = 64, m: int = 5) -> None:
+    """integrate_ensemble (threads) against a Python loop over integrate_model, same results."""
+    import numba
+
+    from numerics.integrate import integrate_ensemble, integrate_model
+
+    widths = (m, m)
+    y0s = 0.1 * rng.standard_normal((k, 2 * m + m * m))
+    t_eval = np.linspace(0.0, 1.0, 11)
+    integrate_ensemble(widths, y0s[:2], 1.0, t_eval=t_eval)
+    t_loop, loop = timed(lambda: [integrate_model(widths, y, 1.0, t_eval=t_eval).y for y in y0s], repeat=3)
+    t_ens, ens = timed(integrate_ensemble, widths, y0s, 1.0, t_eval=t_eval, repeat=3)
+    same = all(np.array_equal(a, b) for a, b in zip(loop, ens.y))
+    print(f"ensemble of {k} systems (m1 = m2 = {m}), {numba.get_num_threads()} threads: loop {1e3 * t_loop:.1f} ms, "
+          f"integrate_ensemble {1e3 * t_ens:.1f} ms, speed-up {t_loop / t_ens:.1f}x, identical results: {same}")
 
 
 if __name__ == "__main__":

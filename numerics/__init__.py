@@ -14,6 +14,7 @@ _LAZY = {
     "integrate_model": "numerics.integrate",
     "integrate_ensemble": "numerics.integrate",
     "Trajectory": "numerics.integrate",
+    "EnsembleResult": "numerics.integrate",
     "blowup_time": "numerics.blowup",
     "blowup_time_deep": "numerics.blowup",
     "naive_blowup_time": "numerics.blowup",
@@ -21,6 +22,9 @@ _LAZY = {
     # direct training
     "train_network": "numerics.training",
     "TrainingHistory": "numerics.training",
+    "train_network_numpy": "numerics.training",
+    "init_scale": "numerics.init",
+    "data_direction": "numerics.data",
     "gaussian_init": "numerics.init",
     "power_init": "numerics.init",
     "make_dataset": "numerics.data",

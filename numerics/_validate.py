@@ -105,7 +105,9 @@ def factors_state(factors) -> tuple[np.ndarray, tuple[int, ...]]:
     widths = [u.shape[0]]
     for k, m in enumerate(mats, start=1):
         if m.shape[1] != widths[-1]:
-            raise ValueError(f"factors[{k}]: expected {widths[-1]} columns (rows of the previous factor), got {m.shape}")
+            raise ValueError(
+                f"factors[{k}]: expected {widths[-1]} columns (rows of the previous factor), got {m.shape}"
+            )
         widths.append(m.shape[0])
     if a.shape[0] != widths[-1]:
         raise ValueError(f"factors[{len(factors) - 1}] (a): expected length {widths[-1]}, got {a.shape[0]}")

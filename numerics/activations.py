@@ -17,7 +17,12 @@ Two outputs:
   Python code printer, followed by the source of the caller's kernel functions, each compiled
   with ``@njit(cache=True)``.  Because the activation is a module global of a real file,
   Numba inlines it and caches the compiled kernel on disk between processes (a kernel that
-  takes a jitted function as an *argument* cannot be cached).
+  takes a jitted function as an *argument* cannot be cached).  ``sigma_pair(z)`` returns
+  :math:`(\sigma, \sigma')` with common subexpressions shared (``sympy.cse``), and SymPy's
+  ``tanh`` is printed as :func:`fast_tanh_source`'s branch-free ``fast_tanh`` (range reduction
+  plus the Taylor polynomial of ``expm1`` from ``sympy.series``; within 3 ulp, vectorizable).
+  Generated functions use ``error_model="numpy"`` (division by zero gives inf/nan, which
+  training reports as divergence, instead of raising; this also lets loops vectorize).
 """
 
 from __future__ import annotations
@@ -66,6 +71,12 @@ def _check_compilable(expr: sp.Expr, what: str) -> None:
         raise ValueError(f"activation: {what} has free symbols other than z: {expr.free_symbols}")
     if expr.has(sp.Derivative, sp.Subs, sp.Integral):
         raise ValueError(f"activation: {what} = {expr} cannot be compiled (unevaluated derivative)")
+    try:
+        pycode(expr)
+    except Exception as error:  # SymPy raises PrintMethodNotImplementedError (version dependent)
+        raise ValueError(
+            f"activation: {what} = {expr} cannot be compiled: no math-module implementation ({error})"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -321,5 +332,10 @@ def _build_module(compiled, functions, tag, fastmath, fast_functions) -> ModuleT
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    missing = [f.__name__ for f in functions if not hasattr(module, f.__name__)]
+    if missing:  # inspect.getsource read a file edited after import (stale line numbers)
+        raise RuntimeError(
+            f"kernel_module: the source of {missing} changed on disk since it was imported; restart Python"
+        )
     _MODULES[name] = module
     return module

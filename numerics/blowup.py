@@ -42,7 +42,7 @@ import numba as nb
 import numpy as np
 
 from numerics import _validate
-from numerics.kernels import state_shapes, MONITOR_SIG, chain_params, projected_field_c, state_dimension
+from numerics.kernels import MONITOR_SIG, chain_params, projected_field_c, projected_field_p, state_shapes
 from numerics.rk import (
     STATUS_MAX_STEPS,
     STATUS_MONITOR,
@@ -153,8 +153,6 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
     p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE))
     z0 = np.concatenate([theta0, [0.0, 0.0]])
     f0 = np.empty_like(z0)
-    from numerics.kernels import projected_field_p
-
     e_theta = float(projected_field_p(z0, f0, p))
     lower, upper = bounds(r0, e_theta, depth)
     base["E0"] = e_theta * r0**depth if r0 < 1e100 else math.copysign(math.inf, e_theta)
@@ -344,5 +342,4 @@ __all__ = [
     "scipy_blowup_time",
     "chain_field_numpy",
     "bounds",
-    "state_dimension",
 ]

@@ -43,10 +43,14 @@ def cache_dir() -> Path:
     return path
 
 
-def generate_source(model) -> str:
-    """Python/Numba source of the field and energy of ``model`` (straight-line code after CSE)."""
+def generate_source(model, subs: dict | None = None) -> str:
+    """Python/Numba source of the field and energy of ``model`` (straight-line code after CSE).
+
+    ``subs``: numbers for the symbols that are not state variables (e.g. the data direction
+    ``v`` or moments of a ``theory.derive_effective_model`` model), substituted before printing."""
     symbols = tuple(model.state_symbols)
-    exprs = list(model.vector_field)
+    subs = {sp.sympify(k): sp.sympify(v) for k, v in (subs or {}).items()}
+    exprs = [sp.sympify(e).xreplace(subs) for e in model.vector_field]
     if len(exprs) != len(symbols):
         raise ValueError("model: vector_field and state_symbols must have the same length")
     energy = getattr(model, "energy", None)
@@ -56,7 +60,10 @@ def generate_source(model) -> str:
     exprs = [sp.sympify(e).xreplace(rename) for e in exprs]
     free = set().union(*(e.free_symbols for e in exprs)) - set(ys)
     if free:
-        raise ValueError(f"model: the vector field depends on symbols outside the state: {sorted(map(str, free))}")
+        raise ValueError(
+            f"model: the vector field depends on symbols outside the state: {sorted(map(str, free))}; "
+            "give their values in subs"
+        )
     printer = PythonCodePrinter({"fully_qualified_modules": True})
     replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("x_"), optimizations="basic")
     lines = [
@@ -82,7 +89,7 @@ def generate_source(model) -> str:
     if energy is None:
         lines += ["    return np.nan"]
     else:
-        e = sp.sympify(energy).xreplace(rename)
+        e = sp.sympify(energy).xreplace(subs).xreplace(rename)
         lines += [f"    {printer.doprint(s)} = y[{i}]" for i, s in enumerate(ys) if s in e.free_symbols]
         lines += [f"    return float({printer.doprint(e)})"]
     lines += [
@@ -135,13 +142,16 @@ class CompiledModel:
     timings: dict = field(default_factory=dict)
 
 
-def compile_model(model) -> CompiledModel:
+def compile_model(model, subs: dict | None = None) -> CompiledModel:
     r"""Generate, cache on disk and compile the vector field :math:`F = \nabla E` and the energy of
-    ``model`` (needs ``.state_symbols`` and ``.vector_field``; ``.energy`` optional)."""
+    ``model`` (needs ``.state_symbols`` and ``.vector_field``; ``.energy`` optional; ``subs``: values
+    of non-state symbols, see :func:`generate_source`)."""
     if not (hasattr(model, "state_symbols") and hasattr(model, "vector_field")):
-        raise TypeError("model: expected an object with .state_symbols and .vector_field (e.g. theory.reduced_model(widths))")
+        raise TypeError(
+            "model: expected an object with .state_symbols and .vector_field (e.g. theory.reduced_model(widths))"
+        )
     start = time.perf_counter()
-    source = generate_source(model)
+    source = generate_source(model, subs)
     generated = time.perf_counter()
     module = _load(source)
     loaded = time.perf_counter()
@@ -160,14 +170,14 @@ def compile_model(model) -> CompiledModel:
                          str(module.__file__), timings)
 
 
-def compile_field(model):
+def compile_field(model, subs: dict | None = None):
     """``f(y) -> ndarray``: the generated Numba function of ``model.vector_field``."""
-    return compile_model(model).field
+    return compile_model(model, subs).field
 
 
-def compile_energy(model):
+def compile_energy(model, subs: dict | None = None):
     """``E(y) -> float``: the generated Numba function of ``model.energy``."""
-    return compile_model(model).energy
+    return compile_model(model, subs).energy
 
 
 __all__ = ["CompiledModel", "cache_dir", "compile_energy", "compile_field", "compile_model", "generate_source"]

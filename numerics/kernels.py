@@ -116,7 +116,8 @@ def chain_field_p(y, out, p):
         w_off -= rows * cols
         r_new = r_prev + cols
         if rows * cols >= _BLAS_MIN:  # large blocks: BLAS gemv (deterministic, single product)
-            p[r_new : r_new + rows] = np.dot(y[w_off : w_off + rows * cols].reshape(rows, cols), p[r_prev : r_prev + cols])
+            block = y[w_off : w_off + rows * cols].reshape(rows, cols)
+            p[r_new : r_new + rows] = np.dot(block, p[r_prev : r_prev + cols])
         else:
             for i in range(rows):
                 acc = 0.0
@@ -146,7 +147,8 @@ def chain_field_p(y, out, p):
                 out[base + j] = qi * p[r_start + j]
         q_new = q_prev + rows
         if rows * cols >= _BLAS_MIN:
-            p[q_new : q_new + cols] = np.dot(p[q_prev : q_prev + rows], y[w_off : w_off + rows * cols].reshape(rows, cols))
+            block = y[w_off : w_off + rows * cols].reshape(rows, cols)
+            p[q_new : q_new + cols] = np.dot(p[q_prev : q_prev + rows], block)
         else:
             for j in range(cols):
                 p[q_new + j] = 0.0

@@ -229,6 +229,7 @@ def phase_diagram(
     workers: int = 2,
     progress: bool = True,
     threshold: float = 0.1,
+    connect_timeout: float = 10.0,
     **run_options,
 ) -> PhaseDiagram:
     r"""Run the grid ``gammas × gamma_primes × widths × seeds`` through :func:`numerics.sweep.run_sweep`
@@ -251,6 +252,7 @@ def phase_diagram(
     report = run_sweep(
         phase_point, params, store=store, scheduler=scheduler, workers=workers, progress=progress,
         label=f"phase diagram ({activation})", prepare=functools.partial(warm_up, activation),
+        connect_timeout=connect_timeout,
     )
     shape = (g.size, gp.size, len(widths), len(seeds))
     rd = np.array([r["rd_w"] for r in report.results], dtype=float).reshape(shape)

@@ -62,8 +62,9 @@ class EscapePrediction:
     does not blow up), ``time`` :math:`t_{\rm esc}`, ``t_star`` :math:`T^*(\bar\theta_0)` (rescaled
     time of the normalized state; ``nan`` for depth 2), ``epsilon``, ``v_prime_norm``
     :math:`\|v'\|`, ``reduced_state`` the normalized factors ``[u, W^2, ..., a]`` (input to
-    output, :math:`\bar\theta_0 = \theta_0/\varepsilon`), ``depth``, ``slope``
-    :math:`c = \sigma'(0)`, ``time_scale`` :math:`c^{L-1}\varepsilon^{L-2}\|v'\|` (so
+    output, :math:`\bar\theta_0 = \theta_0/\varepsilon`; ``a`` negated when
+    :math:`c^{L-1} < 0`), ``depth``, ``slope``
+    :math:`c = \sigma'(0)`, ``time_scale`` :math:`|c|^{L-1}\varepsilon^{L-2}\|v'\|` (so
     :math:`t = \tau/` ``time_scale``), ``lr``, ``method`` (``"blow-up"`` or ``"linear"``),
     ``blowup`` (the :class:`numerics.blowup.BlowupResult`, depth ≥ 3), ``details``.
     """
@@ -157,9 +158,12 @@ def predict_escape(
     v_prime, v = data_direction(X, y)
     norm = float(np.linalg.norm(v_prime))
     depth = len(weights)
+    # f ~ c^(L-1) a^T W...W^1 x: for c^(L-1) < 0 the flow of -E is the flow of E with a -> -a.
+    sign = 1.0 if slope ** (depth - 1) > 0 else -1.0
+    weights = weights[:-1] + [sign * weights[-1]]
     factors = reduced_factors(weights, v)
     normalized = [f / epsilon for f in factors]
-    time_scale = slope ** (depth - 1) * epsilon ** (depth - 2) * norm
+    time_scale = abs(slope) ** (depth - 1) * epsilon ** (depth - 2) * norm
     common = dict(
         epsilon=epsilon,
         v_prime_norm=norm,
@@ -171,7 +175,7 @@ def predict_escape(
         activation=activation_name(activation),
     )
     if depth == 2:
-        time, details = _linear_escape_time(X, y, weights, v_prime, v, slope, fraction)
+        time, details = _linear_escape_time(X, y, weights, v_prime, v, abs(slope), fraction)
         # GD multiplies the growing mode by (1 + kappa*lr) per step, not exp(kappa*lr): count
         # iterations with the discrete rate (-> time/lr as lr -> 0).
         kappa = details["kappa"]
@@ -201,14 +205,3 @@ def observed_escape_iteration(loss, fraction: float = 0.5) -> int | None:
         raise ValueError(f"loss: the initial loss must be finite and > 0, got {loss[0]}")
     below = np.flatnonzero(loss < fraction * loss[0])
     return int(below[0]) if below.size else None
-
-
-def escape_ratio(X, y, weights, lr, steps, *, activation="tanh", fraction=0.5) -> tuple[float | None, EscapePrediction]:
-    """Train with :func:`numerics.training.train_network` and return (observed/predicted, prediction)."""
-    from numerics.training import train_network
-
-    prediction = predict_escape(X, y, weights, lr, activation=activation, fraction=fraction)
-    history = train_network(X, y, weights, activation, lr=lr, steps=steps)
-    observed = observed_escape_iteration(history.loss, fraction)
-    return (None if observed is None else observed / prediction.iteration), prediction
-

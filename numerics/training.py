@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Sequence
 
@@ -39,7 +39,9 @@ class TrainingHistory:
     ``record_steps`` are the iterations at which ``snapshots`` (lists of weight arrays, input to
     output) were taken: ``0, record_every, 2·record_every, …`` and the last iteration reached.
     ``weights`` are the weights at the last iteration reached (after ``steps`` updates, or at the
-    iteration whose loss was non-finite), ``final_loss`` their loss.
+    iteration whose loss was non-finite), ``final_loss`` their loss.  Also: ``diverged``,
+    ``message`` (what happened, with advice on divergence), ``lr``, ``activation`` (name),
+    ``steps`` (requested), ``wall_time`` (seconds), ``steps_done``.
     """
 
     loss: np.ndarray
@@ -53,7 +55,6 @@ class TrainingHistory:
     steps: int
     final_loss: float = math.nan
     wall_time: float = 0.0
-    extra: dict = field(default_factory=dict)
 
     @property
     def steps_done(self) -> int:

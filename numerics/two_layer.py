@@ -209,6 +209,7 @@ def _gd_evaluate(a, W, X1, y, alpha, ga, gW):  # pragma: no cover - compiled by 
     n = X1.shape[0]
     S = np.empty((n, m))
     D = np.empty((n, m))
+    Z = np.empty((n, m))
     e = np.zeros(n)
     xnorm2 = np.zeros(n)
     for i in range(n):
@@ -222,6 +223,7 @@ def _gd_evaluate(a, W, X1, y, alpha, ga, gW):  # pragma: no cover - compiled by 
             s = sigma(zk)  # noqa: F821 - defined in the generated module
             S[i, k] = s
             D[i, k] = dsigma(zk)  # noqa: F821
+            Z[i, k] = zk
             acc += a[k] * s
         e[i] = acc / alpha - y[i]
     loss = 0.0
@@ -243,7 +245,7 @@ def _gd_evaluate(a, W, X1, y, alpha, ga, gW):  # pragma: no cover - compiled by 
             for j in range(p):
                 gW[k, j] += coef * X1[i, j]
             gn += s * s + a[k] * a[k] * ds * ds * xnorm2[i]
-            c = abs(ds) * xn
+            c = abs(ds) * xn + abs(a[k]) * abs(_gd_d2sigma(Z[i, k])) * xnorm2[i]
             if c > cmax:
                 cmax = c
         res += abs(e[i]) * cmax
@@ -302,6 +304,41 @@ def _gd_run_chunk(a, W, X1, y, alpha, normalized, lr, state, n_steps, loss_tol, 
     return n_steps, 0
 
 
+def _second_derivative_function(activation):
+    r"""A plain function ``_gd_d2sigma(z)`` returning :math:`\sigma''(z)`, printed by
+    SymPy (``pycode``) from :math:`d^2\sigma/dz^2` into a small file of the kernel cache, so that
+    :func:`numerics.activations.kernel_module` can copy its source next to the kernels."""
+    import hashlib
+    import importlib.util
+    import os
+    import tempfile
+
+    import sympy as sp
+    from sympy.printing.pycode import pycode
+
+    from numerics.activations import activation_derivative_expr, kernel_cache_dir
+    from theory.activations import z
+
+    second = sp.diff(activation_derivative_expr(activation), z)
+    second = second.replace(sp.DiracDelta, lambda *args: sp.S.Zero)  # ReLU: 0 away from the kink
+    source = (
+        "import math\n\n\n"
+        "def _gd_d2sigma(z):\n"
+        f"    return float({pycode(second)})\n"
+    )
+    name = "condense_d2sigma_" + hashlib.sha256(source.encode()).hexdigest()[:16]
+    path = kernel_cache_dir() / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w") as stream:
+            stream.write(source)
+        os.replace(temporary, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module._gd_d2sigma
+
+
 def _kernels(activation):
     r"""``(evaluate, run_chunk)`` compiled for ``activation`` (generated from
     :func:`theory.activations.activation_expr` by :func:`numerics.activations.kernel_module`).
@@ -311,13 +348,15 @@ def _kernels(activation):
     .. math::
 
         L = \frac1n\sum_i\sum_k \frac{\sigma(z_{ki})^2 + a_k^2\sigma'(z_{ki})^2\|\tilde x_i\|^2}{\alpha^2}
-          + \frac1n\sum_i |e_i| \max_k \frac{|\sigma'(z_{ki})|\,\|\tilde x_i\|}{\alpha}:
+          + \frac1n\sum_i |e_i| \max_k \frac{|\sigma'(z_{ki})|\,\|\tilde x_i\|
+          + |a_k|\,|\sigma''(z_{ki})|\,\|\tilde x_i\|^2}{\alpha}:
 
-    the trace of the Gauss–Newton matrix (a bound of its largest eigenvalue) plus the norm of the
-    :math:`\partial^2 f/\partial a_k\partial w_k` part of the residual term (the
-    :math:`a_k\sigma''` part is left out: the halving rule covers it).
+    the trace of the Gauss–Newton matrix (a bound of its largest eigenvalue) plus a bound of the
+    residual term :math:`\|\frac1n\sum_i e_i\nabla^2 f(x_i)\|` (block diagonal over neurons).
+    :math:`\sigma''` is printed by SymPy too (:func:`_second_derivative_function`).
     """
-    module = kernel_module(activation, [_gd_evaluate, _gd_run_chunk], tag="two_layer_gd")
+    functions = [_second_derivative_function(activation), _gd_evaluate, _gd_run_chunk]
+    module = kernel_module(activation, functions, tag="two_layer_gd")
     return module._gd_evaluate, module._gd_run_chunk
 
 

@@ -69,3 +69,14 @@ def test_figure_command_on_a_tiny_case(tmp_path, capsys):
     assert code == 0 and "check passed" in out
     for ext in ("png", "pdf"):
         assert (tmp_path / f"matrix_factorization.{ext}").stat().st_size > 1000
+
+
+def test_explicit_options_win_over_quick_defaults():
+    from condense.figures._params import resolve_parameters
+    from condense.figures.feature_maps import QUICK, add_arguments
+
+    p = resolve_parameters(add_arguments, {"width": 500}, quick=QUICK)
+    assert p["width"] == 500 and p["steps"] == QUICK["steps"] and p["n"] == QUICK["n"]
+    assert resolve_parameters(add_arguments, {})["width"] == 200  # the option's default
+    with pytest.raises(TypeError, match="widht"):
+        resolve_parameters(add_arguments, {"widht": 3})

@@ -93,5 +93,21 @@ def test_codegen_bad_model():
         state_symbols = sp.symbols("p q")
         vector_field = sp.Matrix([sp.Symbol("c") * state_symbols[1], state_symbols[0]])
 
-    with pytest.raises(ValueError, match="model"):
+    with pytest.raises(ValueError, match="subs"):
         generate_source(Dependent())
+
+
+def test_codegen_substitutes_parameters_and_integrates():
+    """p' = c q, q' = p with c = 4: p = cosh(2t), q = sinh(2t)/2 from (1, 0)."""
+    p, q, c = sp.symbols("p q c")
+
+    class Oscillator:
+        state_symbols = (p, q)
+        vector_field = sp.Matrix([c * q, p])
+        energy = (p**2 - c * q**2) / 2
+
+    traj = integrate_model(Oscillator(), np.array([1.0, 0.0]), 1.0, subs={c: 4}, rtol=1e-12, atol=1e-14,
+                           t_eval=[0.5, 1.0])
+    assert traj.status == 0
+    assert np.allclose(traj.y[:, 0], np.cosh(2 * traj.t), rtol=1e-10)
+    assert np.allclose(traj.y[:, 1], np.sinh(2 * traj.t) / 2, rtol=1e-10)

@@ -26,14 +26,17 @@ def _ratio(dims, eps, seed=0, activation="tanh", lr=LR):
 
 
 def test_depth3_tanh_ratio_tends_to_one():
-    """The notes' setting (tanh 3-20-20-1, n = 40): observed/predicted -> 1 as eps -> 0."""
+    """The notes' setting (tanh 3-20-20-1, n = 40): observed/predicted -> 1 as eps -> 0
+    (notes: 0.966, 0.990, 0.997); goal: within 2 % at eps = 1e-3."""
     ratio_large, prediction = _ratio((3, 20, 20), 1e-2)
-    ratio_small, _ = _ratio((3, 20, 20), 3e-3)
+    ratio_middle, _ = _ratio((3, 20, 20), 3e-3)
+    ratio_small, _ = _ratio((3, 20, 20), 1e-3)
     assert abs(ratio_large - 1) < 0.05
-    assert abs(ratio_small - 1) < 0.02
-    assert abs(ratio_small - 1) < abs(ratio_large - 1)
-    # the escape happens before the blow-up time of the leading-order flow
-    assert ratio_large < 1 and ratio_small < 1
+    assert abs(ratio_middle - 1) < 0.02
+    assert abs(ratio_small - 1) < 0.005
+    assert abs(ratio_small - 1) < abs(ratio_middle - 1) < abs(ratio_large - 1)
+    # the error is O(eps): escape happens O(eps) before the blow-up of the leading-order flow
+    assert ratio_large < ratio_middle < ratio_small < 1
     assert prediction.blowup.lower <= prediction.t_star
     if prediction.blowup.upper is not None:
         assert prediction.t_star <= prediction.blowup.upper
@@ -106,14 +109,32 @@ def test_predict_escape_bad_input(kwargs, match):
         predict_escape(**arguments)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_depth3_ratio_at_1e_3_within_one_percent(seed):
     ratio, _ = _ratio((3, 20, 20), 1e-3, seed=seed)
     assert abs(ratio - 1) < 0.01
 
 
-@pytest.mark.slow
 def test_depth4_ratio_tends_to_one():
-    ratios = [_ratio((3, 20, 20, 20), eps)[0] for eps in (3e-2, 1e-2, 3e-3)]
+    """Depth 4: plateau ~ eps^-2 iterations, observed/predicted -> 1."""
+    ratios, iterations = [], []
+    for eps in (3e-2, 1e-2, 3e-3):
+        ratio, prediction = _ratio((3, 20, 20, 20), eps)
+        ratios.append(ratio)
+        iterations.append(prediction.iteration)
     assert all(abs(r - 1) < 0.02 for r in ratios)
+    assert abs(ratios[-1] - 1) < 1e-3
+    assert iterations[1] / iterations[0] == pytest.approx(9.0, rel=1e-8)
+
+
+@pytest.mark.parametrize("dims, eps", [((3, 12), 1e-4), ((3, 12, 12), 3e-3), ((3, 12, 12, 12), 1e-2)])
+def test_negative_slope_activation(dims, eps):
+    """sigma = -tanh (sigma'(0) = -1): f ~ (-1)^(L-1) a^T...x, so at depths 2 and 4 the sign of
+    the effective energy flips (handled as a -> -a); the prediction must still match training."""
+    import sympy as sp
+
+    from theory.activations import z
+
+    ratio, prediction = _ratio(dims, eps, seed=4, activation=-sp.tanh(z))
+    assert prediction.slope == -1.0
+    assert abs(ratio - 1) < 0.03

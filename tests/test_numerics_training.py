@@ -55,6 +55,17 @@ def test_other_activations_match_numpy(activation):
     assert _max_relative_difference(fast.weights, reference.weights) < 1e-12
 
 
+def test_small_initialization_agrees_relative_to_weight_size():
+    """At eps = 1e-3 the weights are tiny: compare relative to each layer's own norm."""
+    X, y = make_dataset("default", n=40, d=3, seed=0)
+    weights = gaussian_init((3, 20, 20), 1e-3, seed=0)
+    fast = train_network(X, y, weights, "tanh", lr=0.2, steps=400)
+    reference = train_network_numpy(X, y, weights, "tanh", lr=0.2, steps=400)
+    for a, b in zip(fast.weights, reference.weights):
+        assert np.linalg.norm(a - b) <= 1e-12 * np.linalg.norm(b)
+    assert np.allclose(fast.loss, reference.loss, rtol=1e-13, atol=0)
+
+
 @pytest.mark.parametrize("depth", [2, 3, 4])
 def test_one_step_is_minus_lr_times_finite_difference_gradient(depth):
     """(theta_0 - theta_1)/lr must equal the central-difference gradient of R (independent of backprop)."""

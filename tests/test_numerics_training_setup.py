@@ -145,6 +145,11 @@ def test_compiled_activation_matches_sympy(activation):
     assert np.allclose(slope, compiled.dsigma_np(points), rtol=1e-14, atol=1e-15)
 
 
+def test_uncompilable_activation_is_refused():
+    with pytest.raises(ValueError, match="activation"):
+        compile_activation(z * sp.besselj(0, z))
+
+
 def test_relu_derivative_convention():
     compiled = compile_activation("relu")
     assert compiled.dsigma(0.0) == 0.0 and compiled.dsigma(1e-300) == 1.0 and compiled.dsigma(-3.0) == 0.0

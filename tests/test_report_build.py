@@ -12,6 +12,7 @@ from condense.figures import BrokenFigure
 from condense.figures._base import FigureResult
 from condense.report import Progress, ReportConfig, build_report
 from condense.report import build as build_module
+from condense.report.sections import derivation_markdown as real_derivation_markdown
 
 
 def _module(name, *, fails=False, passed=True):
@@ -109,3 +110,31 @@ def test_report_command_exit_status(tmp_path, monkeypatch, capsys):
     assert "report written to" in out and "1 check(s) failed" in out
     assert "figure 1/1: meh" in err
     assert "`seed_seen=3`" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_derivation_uses_the_theory_renderer_whatever_it_asks_for(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+    fake = types.ModuleType("theory.report")
+
+    def by_name(depth, activation="tanh"):
+        calls.append((depth, activation))
+        return f"rendered {depth} {activation}"
+
+    fake.derivation_markdown = by_name
+    monkeypatch.setitem(sys.modules, "theory.report", fake)
+    assert real_derivation_markdown(4, "sin") == "rendered 4 sin" and calls == [(4, "sin")]
+
+    def by_model(model):
+        return f"model of depth {model.depth}"
+
+    fake.derivation_markdown = by_model
+    assert real_derivation_markdown(2, "tanh") == "model of depth 2"
+
+
+def test_out_must_be_a_folder(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="not a folder"):
+        build_report(tmp_path / "file", ReportConfig(verify=False), figures={}, broken=[], progress=Progress(io.StringIO()))

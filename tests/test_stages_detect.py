@@ -131,3 +131,17 @@ def test_bad_input():
         small_init_run(2.0)
     with pytest.raises(ValueError, match="distributions"):
         wasserstein_series([np.ones(3)])
+
+
+@pytest.mark.slow
+def test_stages_command_end_to_end(tmp_path):
+    """`condense stages --quick`: figure, JSON, and its own pass criterion (three stages, slope ratio)."""
+    import json
+
+    from condense.cli import main
+
+    assert main(["stages", "--quick", "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "stages.json").read_text())
+    assert data["stages"]["secondary_plateau"] is not None
+    assert abs(data["plateau_scaling"]["ratio"] - 1) < 0.1
+    assert (tmp_path / "stages.png").exists() and (tmp_path / "stages.pdf").exists()

@@ -24,6 +24,7 @@ from functools import cached_property
 
 import numpy as np
 import sympy as sp
+from sympy.polys.rings import ring
 
 from theory.activations import activation_name, check_smooth_activation, multiplicity
 from theory.latexing import LatexPrintable, matrix_symbols, tex
@@ -106,12 +107,17 @@ class EffectiveModel(LatexPrintable):
     weights: tuple[sp.Matrix, ...]
     x: sp.Matrix
     v: sp.Matrix
-    series: dict[int, sp.Expr] = field(repr=False)
+    series_polys: dict = field(repr=False)
 
     # -- the expansion -------------------------------------------------------------------------
     @cached_property
+    def series(self) -> dict[int, sp.Expr]:
+        r"""``{k: f_k(\bar\theta, x)}`` for :math:`k\le p+1` as SymPy expressions."""
+        return {k: poly.as_expr() for k, poly in self.series_polys.items()}
+
+    @cached_property
     def leading_order(self) -> int:
-        return min(k for k, coeff in self.series.items() if coeff != 0)
+        return min(k for k, poly in self.series_polys.items() if poly)
 
     @property
     def leading_coefficient(self) -> sp.Expr:
@@ -125,13 +131,15 @@ class EffectiveModel(LatexPrintable):
 
     @property
     def next_order_vanishes(self) -> bool:
-        return self.next_order_coefficient == 0
+        return not self.series_polys[self.leading_order + 1]
+
+    def _x_exponents(self, monom: tuple[int, ...]) -> tuple[int, ...]:
+        return monom[len(monom) - self.input_dim:]
 
     @cached_property
     def is_linear_in_x(self) -> bool:
         """Whether :math:`f_p` is linear in :math:`x` (true exactly for multiplicity one)."""
-        return sp.Poly(self.leading_coefficient, *self.x).is_homogeneous and \
-            sp.Poly(self.leading_coefficient, *self.x).total_degree() == 1
+        return all(sum(self._x_exponents(m)) == 1 for m in self.series_polys[self.leading_order])
 
     # -- the effective model -------------------------------------------------------------------
     @cached_property
@@ -142,9 +150,9 @@ class EffectiveModel(LatexPrintable):
     def moments(self) -> dict[tuple[int, ...], sp.Symbol]:
         r"""Multi-index :math:`\alpha` → the symbol standing for :math:`\mathbb E[yx^\alpha]/\|v'\|`
         (:math:`v_j` for :math:`\alpha=e_j`)."""
-        poly = sp.Poly(self.leading_coefficient, *self.x)
+        alphas = sorted({self._x_exponents(m) for m in self.series_polys[self.leading_order]}, reverse=True)
         result = {}
-        for alpha in poly.monoms():
+        for alpha in alphas:
             if sum(alpha) == 1:
                 result[alpha] = self.v[alpha.index(1)]
             else:
@@ -152,16 +160,32 @@ class EffectiveModel(LatexPrintable):
         return result
 
     @cached_property
+    def _energy_poly(self):
+        """The energy as a sparse polynomial in (weights input to output, moment symbols)."""
+        f_p = self.series_polys[self.leading_order]
+        moment_symbols = list(dict.fromkeys(self.moments.values()))
+        weight_symbols = [s for m in self.weights for s in m]
+        R = ring(weight_symbols + moment_symbols, f_p.ring.domain)[0]
+        nw, terms = len(weight_symbols), {}
+        for monom, coeff in f_p.items():
+            one_hot = [0] * len(moment_symbols)
+            one_hot[moment_symbols.index(self.moments[self._x_exponents(monom)])] = 1
+            key = tuple(monom[:nw]) + tuple(one_hot)
+            terms[key] = terms.get(key, 0) + coeff
+        return R.from_dict(terms)
+
+    @cached_property
     def energy(self) -> sp.Expr:
         r""":math:`E(\bar\theta)=\sum_\alpha [x^\alpha]f_p(\bar\theta,x)\,\mu_\alpha`; equals
         :math:`f_p(\bar\theta,v)` for multiplicity one."""
-        poly = sp.Poly(self.leading_coefficient, *self.x)
-        return sp.expand(sum(coeff * self.moments[alpha] for alpha, coeff in poly.terms()))
+        return self._energy_poly.as_expr()
 
     @cached_property
     def vector_field(self) -> sp.Matrix:
         r""":math:`\nabla_{\bar\theta}E` in the order of :attr:`state_symbols`."""
-        return sp.Matrix([sp.diff(self.energy, s) for s in self.state_symbols])
+        E = self._energy_poly
+        gens = dict(zip(E.ring.symbols, E.ring.gens))
+        return sp.Matrix([E.diff(gens[s]).as_expr() for s in self.state_symbols])
 
     @property
     def time_rescaling(self) -> sp.Eq:
@@ -203,16 +227,17 @@ class EffectiveModel(LatexPrintable):
         reduced_energy = red.energy.subs(substitution)
         energy_difference = sp.expand(self.energy - factor * reduced_energy)
         du = sp.Matrix([sp.diff(red.energy, s) for s in u]).subs(substitution)
-        w1_field = sp.Matrix(W1.rows, W1.cols, lambda i, j: sp.diff(self.energy, W1[i, j]))
+        field_of = dict(zip(self.state_symbols, self.vector_field))
+        w1_field = sp.Matrix(W1.rows, W1.cols, lambda i, j: field_of[W1[i, j]])
         w1_difference = (w1_field - factor * du * self.v.T).applyfunc(sp.expand)
         return ReductionProof(factor, red, substitution, energy_difference, w1_difference)
 
     # -- LaTeX ---------------------------------------------------------------------------------
     def latex_network(self) -> str:
-        layers = r"\sigma\big(W^{%d}" % (self.depth - 1)
-        inner = r"\cdots\sigma(W^1x)\cdots\big)" if self.depth > 3 else (
-            r"\sigma(W^1x)\big)" if self.depth == 3 else "")
-        body = (rf"a^\top {layers}{inner}" if self.depth > 2 else r"a^\top\sigma(W^1x)")
+        layers = r"\sigma\big(W^{(%d)}" % (self.depth - 1)
+        inner = r"\cdots\sigma(W^{(1)}x)\cdots\big)" if self.depth > 3 else (
+            r"\sigma(W^{(1)}x)\big)" if self.depth == 3 else "")
+        body = (rf"a^\top {layers}{inner}" if self.depth > 2 else r"a^\top\sigma(W^{(1)}x)")
         return rf"f_\theta(x) = {body},\qquad \sigma(z) = {tex(self.sigma)}"
 
     def latex_expansion(self, max_terms: int = 40) -> str:
@@ -233,7 +258,9 @@ class EffectiveModel(LatexPrintable):
         return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
 
     def latex_time_rescaling(self) -> str:
-        return tex(self.time_rescaling)
+        power = self.leading_order - 2
+        scale = {0: "", 1: r"\varepsilon\,"}.get(power, rf"\varepsilon^{{{power}}}\,")
+        return rf"\tau = {scale}\|v'\|\,t"
 
     def latex(self) -> str:
         return (rf"f_\theta(x)=\varepsilon^{{{self.leading_order}}} f_{{{self.leading_order}}}(\bar\theta,x)"
@@ -277,7 +304,7 @@ def derive_effective_model(depth: int = 3, activation="tanh", widths=None, input
     order = leading[-1]
     while True:
         series = expand_symbolic(sigma, layers, x, order + 1, leading)
-        if any(coeff != 0 for coeff in series.values()):
+        if any(series.values()):
             break
         order, leading = 2 * order, None  # the probe hit a non-generic point: look further
     return EffectiveModel(depth, activation_name(activation), sigma, widths, input_dim,

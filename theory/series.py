@@ -166,9 +166,10 @@ def probe_leading_orders(sigma: sp.Expr, weights: list[sp.Matrix], input_dim: in
 
 
 def expand_symbolic(sigma: sp.Expr, weights: list[sp.Matrix], x: sp.Matrix, order: int,
-                    leading: list[int] | None = None) -> dict[int, sp.Expr]:
+                    leading: list[int] | None = None) -> dict:
     r"""Exact coefficients :math:`f_k(\bar\theta, x)` of :math:`\varepsilon^k` for :math:`k\le` ``order``
-    (zero orders included) as SymPy expressions.
+    (zero orders included) as sparse polynomials (``PolyElement``) in the weights and ``x``, in that
+    generator order (``.as_expr()`` gives the SymPy expression).
 
     ``leading``: the pre-activation orders from :func:`probe_leading_orders`, used for the budgets;
     they are checked against the symbolic ones (if the probe was non-generic the expansion is
@@ -186,4 +187,4 @@ def expand_symbolic(sigma: sp.Expr, weights: list[sp.Matrix], x: sp.Matrix, orde
     output, found = expand_network(ring_weights, ring_x, dom_coeffs, budgets)
     if leading is not None and found[:-1] != leading[:-1]:
         return expand_symbolic(sigma, weights, x, order, None)
-    return {k: output[k].as_expr() if k in output else sp.Integer(0) for k in range(order + 1)}
+    return {k: output.get(k, R.zero) for k in range(order + 1)}

@@ -40,20 +40,41 @@ def energy_ratio(a, W, u) -> float:
     return float(np.asarray(a) @ np.asarray(W) @ np.asarray(u) / norm**3)
 
 
+def chain_energy(factors: Sequence[np.ndarray]) -> float:
+    r""":math:`E = a^\top W^{L-1}\cdots W^2 u` of a reduced state ``[a, W^{L-1}, ..., u]``."""
+    value = np.asarray(factors[0], dtype=float)
+    for f in factors[1:]:
+        value = value @ np.asarray(f, dtype=float)
+    return float(value)
+
+
+def positive_energy_factors(hidden_widths: Sequence[int], seed: int, min_energy_ratio: float = 1e-3,
+                            scale: float = 1.0) -> list[np.ndarray]:
+    r"""A reduced state ``[a, W^{L-1}, ..., W^2, u]`` with N(0, scale²) entries,
+    :math:`E_0 > 0` (the sign of ``a`` is flipped if needed) and
+    :math:`E_0 \ge` ``min_energy_ratio`` :math:`\cdot\|y_0\|^L`; draws with
+    ``seed, seed + 1, ...`` until the ratio is met."""
+    depth = len(tuple(hidden_widths)) + 1
+    ceiling = depth ** (-depth / 2)  # max of E on the unit sphere (theory-notes §4, 1/(3 sqrt 3) for L = 3)
+    if not 0 <= min_energy_ratio < ceiling:
+        raise ValueError(f"min_energy_ratio: must be in [0, {ceiling:.4f}) for depth {depth}, got {min_energy_ratio}")
+    shapes = reduced_shapes(hidden_widths)
+    for attempt in range(1000):
+        factors = gaussian_factors(shapes, (seed + attempt) % _SEED_MODULUS, scale)
+        if chain_energy(factors) < 0:
+            factors[0] = -factors[0]
+        norm = np.sqrt(sum(np.sum(f**2) for f in factors))
+        if chain_energy(factors) >= max(min_energy_ratio, 1e-12) * norm**depth:
+            return factors
+    raise ValueError(f"min_energy_ratio: {min_energy_ratio} not reached in 1000 draws; lower it")
+
+
 def positive_energy_state(m1: int, m2: int, seed: int, min_energy_ratio: float = 1e-3,
                           scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""A depth-3 state ``(a, W, u)`` with N(0, scale²) entries, :math:`E_0 > 0` (the sign of
-    ``a`` is flipped if needed) and :math:`E_0 \ge` ``min_energy_ratio`` :math:`\|y_0\|^3`;
-    draws with ``seed, seed + 1, ...`` until the ratio is met."""
-    if not 0 <= min_energy_ratio < MAX_ENERGY_RATIO:
-        raise ValueError(f"min_energy_ratio: must be in [0, {MAX_ENERGY_RATIO:.4f}), got {min_energy_ratio}")
-    for attempt in range(1000):
-        a, W, u = gaussian_factors([(m2,), (m2, m1), (m1,)], (seed + attempt) % _SEED_MODULUS, scale)
-        if a @ W @ u < 0:
-            a = -a
-        if energy_ratio(a, W, u) >= max(min_energy_ratio, 1e-12):
-            return a, W, u
-    raise ValueError(f"min_energy_ratio: {min_energy_ratio} not reached in 1000 draws; lower it")
+    r"""A depth-3 state ``(a, W, u)`` with N(0, scale²) entries, :math:`E_0 > 0` and
+    :math:`E_0 \ge` ``min_energy_ratio`` :math:`\|y_0\|^3` (:func:`positive_energy_factors`)."""
+    a, W, u = positive_energy_factors((m1, m2), seed, min_energy_ratio, scale)
+    return a, W, u
 
 
 def reduced_from_weights(weights: Sequence[np.ndarray], v, scale: float = 1.0) -> list[np.ndarray]:

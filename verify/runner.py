@@ -15,11 +15,11 @@ def _plan(quick: bool) -> list[tuple[str, str, str, dict]]:
     if quick:
         return [
             ("conservation_laws", "conservation", "check_conservation", {"n_states": 2, "fraction": 0.99}),
-            ("blowup_bounds", "blowup", "check_blowup_bounds", {"n_states": 4}),
+            ("blowup_bounds", "blowup", "check_blowup_bounds", {"n_states": 12}),
             ("blowup_scalar_closed_form", "blowup", "check_blowup_scalar", {"n_states": 3}),
             ("blowup_rate_sqrt3", "blowup", "check_blowup_rate", {"n_states": 1}),
             ("final_stage_effective", "final_stage", "check_final_stage_effective", {"n_states": 2}),
-            ("final_stage_direct", "final_stage", "check_final_stage_direct", {"epsilons": (1e-2, 1e-3)}),
+            ("final_stage_direct", "final_stage", "check_final_stage_direct", {"n_inits": 2}),
             ("plateau_escape", "plateau", "check_plateau_escape", {"epsilons": (1e-2, 3e-3, 1e-3)}),
             ("plateau_scaling_depth2", "plateau", "check_plateau_scaling", {"depth": 2, "epsilons": (1e-2, 1e-4, 1e-6)}),
             ("plateau_scaling_depth4", "plateau", "check_plateau_scaling", {"depth": 4, "epsilons": (4e-2, 2e-2, 1e-2)}),

@@ -24,8 +24,14 @@ def register(subparsers) -> None:
                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
         sub.add_argument("--out", default="figures", metavar="DIR", help="output folder")
         sub.add_argument("--seed", type=int, default=0, help="seed of every random draw")
-        sub.add_argument("--quick", action="store_true", help="small sizes (seconds)")
+        quick = getattr(module, "QUICK", None)
+        sub.add_argument("--quick", action="store_true", help="small sizes (seconds)" + (
+            ": " + ", ".join(f"{k}={v}" for k, v in quick.items()) + " unless given" if quick else ""))
+        before = len(sub._actions)
         module.add_arguments(sub)
+        for action in sub._actions[before:]:  # only options given explicitly reach make()
+            action.help = f"{action.help or ''} (default: {action.default})".strip()
+            action.default = argparse.SUPPRESS
         sub.set_defaults(func=run, figure_module=module)
     parser.set_defaults(func=lambda args: _no_name(parser))
 
@@ -37,12 +43,17 @@ def _no_name(parser: argparse.ArgumentParser) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from condense.figures import figure_options
+    from condense.report.build import set_default_permissions
 
     module = args.figure_module
     if args.seed < 0:
         raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
-    params = {dest: getattr(args, dest) for dest in figure_options(module)}
+    # options left out are absent (default SUPPRESS): make() fills in its defaults or, with
+    # --quick, its quick defaults
+    params = {dest: getattr(args, dest) for dest in figure_options(module) if hasattr(args, dest)}
     result = module.make(Path(args.out), quick=args.quick, seed=args.seed, **params)
+    for path in result.paths:
+        set_default_permissions(Path(path))
     verdict = {True: "check passed", False: "CHECK FAILED", None: "no check"}[result.passed]
     print(f"{result.title}: {verdict}")
     if result.summary:

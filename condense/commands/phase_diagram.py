@@ -23,6 +23,8 @@ def register(subparsers) -> None:
     parser.add_argument("--out", default="phase-diagram", help="output directory (default ./phase-diagram)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initializations (default 0)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--connect-timeout", type=float, default=10.0,
+                        help="seconds to wait for the Dask scheduler (default 10)")
     figure.add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
             gammas=args.gammas, gamma_primes=args.gamma_primes, widths=args.widths,
             threshold=args.threshold, scheduler=args.scheduler, workers=args.workers, store=args.store,
             grid="quick" if args.quick else "full", progress=not args.no_progress,
+            connect_timeout=args.connect_timeout,
         )
     except (SweepError, ImportError) as exc:
         print(f"condense: error: {exc}", file=sys.stderr)

@@ -24,6 +24,7 @@ FIGURE_ORDER: tuple[str, ...] = (
     "plateau_scaling",
     "feature_maps",
     "phase_diagram",
+    "feature_maps_relu",
     "stages",
 )
 

@@ -26,9 +26,9 @@ import argparse
 import math
 from pathlib import Path
 
-import numpy as np
 
 from condense.figures._base import FigureResult
+from condense.figures._params import require_int, require_range, resolve_parameters
 
 NAME = "effective_model"
 TITLE = "Finite-time blow-up of the effective model"
@@ -41,6 +41,10 @@ CLAIM = (
 SQRT3 = math.sqrt(3.0)
 
 
+#: Defaults of ``--quick`` (options given explicitly are kept).
+QUICK = {"instances": 3, "samples": 80}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--widths", type=int, nargs=2, default=[10, 10], metavar=("M1", "M2"),
                         help="hidden widths: u has M1 entries, W is M2 x M1, a has M2")
@@ -51,21 +55,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _energy_and_field(a, W, u):
+    import numpy as np
     E = float(a @ W @ u)
     field = np.concatenate([W @ u, np.outer(a, u).ravel(), W.T @ a])
     return E, field
 
 
 def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> FigureResult:
+    import numpy as np
     import matplotlib.pyplot as plt
 
     from condense.figures._base import apply_style, save_figure
     from numerics import blowup_time, integrate_effective
     from verify.measures import conservation_drift
 
-    p = {**_defaults(), **params}
-    if quick:
-        p.update(instances=min(p["instances"], 3), samples=min(p["samples"], 80))
+    p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
     _validate(p)
     apply_style()
     m1, m2 = p["widths"]
@@ -143,20 +147,11 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     return FigureResult(NAME, TITLE, CLAIM, paths, passed=bool(ok), summary=summary, params=dict(p))
 
 
-def _defaults() -> dict:
-    parser = argparse.ArgumentParser(add_help=False)
-    add_arguments(parser)
-    return vars(parser.parse_args([]))
-
 
 def _validate(p: dict) -> None:
     if len(p["widths"]) != 2 or min(p["widths"]) < 1:
         raise ValueError(f"widths: need two widths >= 1, got {p['widths']!r}")
-    if not isinstance(p["instances"], int) or p["instances"] < 1:
-        raise ValueError(f"instances: must be an int >= 1, got {p['instances']!r}")
-    if not isinstance(p["samples"], int) or p["samples"] < 3:
-        raise ValueError(f"samples: must be an int >= 3, got {p['samples']!r}")
-    if not 0 < p["closest"] < 0.1:
-        raise ValueError(f"closest: must lie in (0, 0.1), got {p['closest']!r}")
-    if not 1e-14 <= p["rtol"] <= 1e-6:
-        raise ValueError(f"rtol: must lie in [1e-14, 1e-6], got {p['rtol']!r}")
+    require_int(p, "instances", 1)
+    require_int(p, "samples", 3)
+    require_range(p, "closest", 0.0, 0.1)
+    require_range(p, "rtol", 1e-14, 1e-6, closed_high=True)

@@ -25,9 +25,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 
 from condense.figures._base import FigureResult
+from condense.figures._params import require_int, require_range, resolve_parameters
 
 NAME = "feature_maps"
 TITLE = "Two-layer feature maps and the multiplicity of the activation"
@@ -38,6 +38,10 @@ CLAIM = (
 )
 
 MULTIPLICITY_ACTIVATIONS = (("tanh", 1), ("xtanh", 2), ("x2tanh", 3))
+
+
+#: Defaults of ``--quick`` (options given explicitly are kept).
+QUICK = {"width": 60, "n": 24, "steps": 3000}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def circle_data(p: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     r"""Inputs :math:`x_i = (\cos\psi_i, \sin\psi_i)` on the unit circle (:math:`\psi_i` evenly spaced,
     offset 0.1) and target :math:`y_i = \cos(p\psi_i)`."""
+    import numpy as np
     psi = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False) + 0.1
     return np.column_stack([np.cos(psi), np.sin(psi)]), np.cos(p * psi)
 
@@ -69,6 +74,7 @@ def predicted_lines(X: np.ndarray, y: np.ndarray, p: int, grid: int = 7200) -> l
     r"""Angles in :math:`[0, \pi)` of the lines through the positive local maxima of
     :math:`g_p(\phi) = \frac1n\sum_i y_i(\hat w(\phi)^\top x_i)^p` (for even :math:`p` also the lines
     through the negative minima, which the neurons with :math:`a_k < 0` climb to)."""
+    import numpy as np
     phi = np.linspace(0.0, 2.0 * np.pi, grid, endpoint=False)
     g = (np.column_stack([np.cos(phi), np.sin(phi)]) @ X.T) ** p @ y / len(y)
     peak = (g > np.roll(g, 1)) & (g > np.roll(g, -1)) & (g > 1e-9 * np.abs(g).max())
@@ -82,6 +88,7 @@ def predicted_lines(X: np.ndarray, y: np.ndarray, p: int, grid: int = 7200) -> l
 
 
 def _line_distance(a: float, b: float) -> float:
+    import numpy as np
     d = abs(np.mod(a - b, np.pi))
     return float(min(d, np.pi - d))
 
@@ -91,6 +98,7 @@ def equal_norm_init(m: int, epsilon: float, seed: int) -> list[np.ndarray]:
     direction and :math:`a_k = \pm\varepsilon` (random sign).  With Gaussian norms the neuron with the
     largest initial norm blows up long before the others (finite-time blow-up for :math:`p \ge 2`) and
     a single neuron wins; equal norms let all maxima of :math:`g_p` be reached at the same time."""
+    import numpy as np
     rng = np.random.default_rng(seed)
     phi = rng.uniform(0.0, 2.0 * np.pi, m)
     return [epsilon * np.column_stack([np.cos(phi), np.sin(phi)]), epsilon * rng.choice([-1.0, 1.0], m)]
@@ -99,6 +107,7 @@ def equal_norm_init(m: int, epsilon: float, seed: int) -> list[np.ndarray]:
 def train_initial_stage(X, y, weights, activation: str, lr: float, max_steps: int, loss_drop: float, chunk: int = 500):
     """GD until the loss has fallen by ``loss_drop`` (relative) or ``max_steps``; returns
     ``(weights, steps, loss_curve)``."""
+    import numpy as np
     from numerics import train_network
 
     losses: list[np.ndarray] = []
@@ -125,12 +134,14 @@ def train_initial_stage(X, y, weights, activation: str, lr: float, max_steps: in
 
 def top_neurons(amplitude: np.ndarray, share: float = 0.9) -> np.ndarray:
     r"""Indices of the largest neurons that together hold ``share`` of :math:`\sum_k A_k^2`."""
+    import numpy as np
     order = np.argsort(-amplitude)
     cumulative = np.cumsum(amplitude[order] ** 2) / np.sum(amplitude**2)
     return order[: int(np.searchsorted(cumulative, share)) + 1]
 
 
 def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> FigureResult:
+    import numpy as np
     import matplotlib.pyplot as plt
 
     from condense.figures._base import apply_style, save_figure
@@ -138,9 +149,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     from numerics import gaussian_init, make_dataset, train_network
     from numerics.two_layer import feature_map
 
-    p = {**_defaults(), **params}
-    if quick:
-        p.update(width=min(p["width"], 60), n=min(p["n"], 24), steps=min(p["steps"], 4000))
+    p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
     _validate(p)
     apply_style()
 
@@ -173,10 +182,17 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     axes[1].legend(loc="lower right")
     fig_a.suptitle(f"Feature maps of a two-layer tanh network, 1-d input with bias (m={p['width']}, ε={p['epsilon']:g})")
     paths = save_figure(fig_a, out_dir, "feature_maps")
+    # check of (a): after the initial condensation the large neurons lie on the line of v' (p = 1)
+    W1, a = history.snapshots[moments[2][1]]
+    theta, amp = feature_map(W1, a)
+    top = top_neurons(amp)
+    count_a, centres_a = count_orientation_lines(theta[top], amp[top])
+    expected_a = predicted_lines(X, y, 1)
+    ok_a = count_a == 1 and _line_distance(centres_a[0], expected_a[0]) < 0.2
 
     # (b) multiplicity demo
     fig_b, polar_axes = plt.subplots(1, 3, figsize=(13.0, 5.6), subplot_kw={"projection": "polar"})
-    rows, all_ok = [], True
+    rows, all_ok = [], ok_a
     for ax, (activation, mult), eps in zip(polar_axes, MULTIPLICITY_ACTIVATIONS, p["demo_epsilons"]):
         Xc, yc = circle_data(mult, p["n"])
         start = equal_norm_init(p["width"], eps, seed)
@@ -210,7 +226,10 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
 
     summary = (
         "(a) Feature maps (θ_k, A_k) of a tanh network on 1-d data with bias at initialization, on the "
-        "plateau, after the initial condensation and at the end of training. (b) Multiplicity demo at the "
+        "plateau, after the initial condensation and at the end of training. Check (a): after the initial "
+        f"condensation the largest neurons ({len(top)}) lie on {count_a} line(s) at {_degrees(centres_a)}, "
+        f"the line of v' = mean y_i (x_i, 1) is at {_degrees(expected_a)}: {'yes' if ok_a else 'NO'}. "
+        "(b) Multiplicity demo at the "
         f"end of the initial stage (loss fallen by {p['demo_loss_drop']:.0%}); lines counted among the "
         "largest neurons (holding 90% of ΣA_k²), clusters at most 0.3 rad wide, matched to the maxima of "
         "g_p within 0.2 rad:\n\n"
@@ -222,6 +241,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
 
 def _moments(loss: np.ndarray, record_steps: np.ndarray) -> list[tuple[str, int]]:
     """Snapshot indices: initialization, mid-plateau, after the first loss drop, end of training."""
+    import numpy as np
     from numerics.plateau import observed_escape_iteration
 
     escape = observed_escape_iteration(loss)
@@ -233,23 +253,16 @@ def _moments(loss: np.ndarray, record_steps: np.ndarray) -> list[tuple[str, int]
 
 def _degrees(angles: list[float]) -> str:
     """Line angles in degrees in [0, 180), e.g. ``0°, 60°, 120°``."""
+    import numpy as np
     return ", ".join(f"{round(np.degrees(a)) % 180}°" for a in angles) or "–"
 
-
-def _defaults() -> dict:
-    parser = argparse.ArgumentParser(add_help=False)
-    add_arguments(parser)
-    return vars(parser.parse_args([]))
 
 
 def _validate(p: dict) -> None:
     for key in ("width", "n", "steps", "demo_max_steps"):
-        if not isinstance(p[key], int) or p[key] < 2:
-            raise ValueError(f"{key}: must be an int >= 2, got {p[key]!r}")
+        require_int(p, key, 2)
     for key in ("epsilon", "lr", "demo_lr"):
-        if not p[key] > 0:
-            raise ValueError(f"{key}: must be > 0, got {p[key]!r}")
+        require_range(p, key, 0.0)
     if len(p["demo_epsilons"]) != 3 or not all(e > 0 for e in p["demo_epsilons"]):
         raise ValueError(f"demo_epsilons: need three values > 0, got {p['demo_epsilons']!r}")
-    if not 0 < p["demo_loss_drop"] < 1:
-        raise ValueError(f"demo_loss_drop: must lie in (0, 1), got {p['demo_loss_drop']!r}")
+    require_range(p, "demo_loss_drop", 0.0, 1.0)

@@ -25,9 +25,9 @@ import argparse
 import math
 from pathlib import Path
 
-import numpy as np
 
 from condense.figures._base import FigureResult
+from condense.figures._params import require_int, require_range, resolve_parameters
 
 NAME = "final_stage"
 TITLE = "Closeness to the final-stage condition versus the initialization exponent α"
@@ -40,23 +40,32 @@ CLAIM = (
 MONOTONE_SLACK = 0.01
 
 
+#: Defaults of ``--quick`` (options given explicitly are kept).
+QUICK = {"width": 20, "alphas": [0.25, 0.75, 1.25, 1.75, 2.0], "max_steps": 5000}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=50, help="both hidden widths m")
     parser.add_argument("--alphas", type=float, nargs="+", default=[0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0],
                         help="initialization exponents: entries N(0, 1/m^(2 alpha))")
     parser.add_argument("--n", type=int, default=40, help="data points of the default data set")
     parser.add_argument("--lr", type=float, default=0.05, help="GD step size")
-    parser.add_argument("--max-steps", type=int, default=30000, help="step cap of each run")
+    parser.add_argument("--max-steps", type=int, default=30000,
+                        help="skip an alpha whose run (twice the predicted escape) would be longer")
 
 
-def run_alpha(X, y, v, alpha: float, width: int, lr: float, max_steps: int, seed: int) -> dict:
-    """Train one network and measure the final-stage condition along training."""
+def run_alpha(X, y, v, alpha: float, width: int, lr: float, max_steps: int, seed: int) -> dict | None:
+    """Train one network to twice its predicted escape and measure the final-stage condition along
+    training; ``None`` when that takes more than ``max_steps`` iterations."""
+    import numpy as np
     from numerics import observed_escape_iteration, power_init, predict_escape, train_network
     from verify.measures import final_stage_fraction, final_stage_weighted
 
     weights = power_init((X.shape[1], width, width), alpha, seed=seed)
     predicted = predict_escape(X, y, weights, lr).iteration
-    steps = int(min(2.0 * predicted + 100, max_steps)) if math.isfinite(predicted) else max_steps
+    if not math.isfinite(predicted) or 2.0 * predicted + 100 > max_steps:
+        return None
+    steps = int(2.0 * predicted + 100)
     history = train_network(X, y, weights, activation="tanh", lr=lr, steps=steps, record_every=max(1, steps // 300))
     if history.diverged:
         raise RuntimeError(f"alpha = {alpha}: {history.message}")
@@ -73,6 +82,7 @@ def run_alpha(X, y, v, alpha: float, width: int, lr: float, max_steps: int, seed
 
 
 def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> FigureResult:
+    import numpy as np
     import matplotlib.pyplot as plt
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
@@ -81,16 +91,17 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     from numerics import make_dataset
     from numerics.data import data_direction
 
-    p = {**_defaults(), **params}
-    if quick:
-        p.update(width=min(p["width"], 20), alphas=sorted(p["alphas"])[::2] + [max(p["alphas"])],
-                 max_steps=min(p["max_steps"], 5000))
-        p["alphas"] = sorted(set(p["alphas"]))
+    p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
     _validate(p)
     apply_style()
     X, y = make_dataset("default", n=p["n"], seed=seed)
     _, v = data_direction(X, y)
     runs = [run_alpha(X, y, v, a, p["width"], p["lr"], p["max_steps"], seed) for a in sorted(p["alphas"])]
+    skipped = [a for a, run in zip(sorted(p["alphas"]), runs) if run is None]
+    runs = [run for run in runs if run is not None]
+    if len(runs) < 2:
+        raise ValueError(f"max_steps: only {len(runs)} alpha(s) escape within {p['max_steps']} steps; "
+                         "raise --max-steps or use smaller alphas")
 
     norm = Normalize(min(p["alphas"]), max(p["alphas"]))
     cmap = plt.cm.viridis
@@ -133,24 +144,19 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         f"{'yes' if contrast else 'NO'}.\n\n"
         "| α | ε = m^(−α) | predicted escape | observed escape | steps | max fraction positive | max ρ |\n"
         "| --- | --- | --- | --- | --- | --- | --- |\n" + rows
+        + (f"\n\nSkipped (a run to twice the predicted escape would exceed max_steps = {p['max_steps']}): "
+           f"α = {', '.join(map(str, skipped))}."
+           if skipped else "")
     )
     return FigureResult(NAME, TITLE, CLAIM, paths, passed=monotone and top_ok and contrast, summary=summary,
                         params=dict(p))
 
 
-def _defaults() -> dict:
-    parser = argparse.ArgumentParser(add_help=False)
-    add_arguments(parser)
-    return vars(parser.parse_args([]))
-
 
 def _validate(p: dict) -> None:
-    if not isinstance(p["width"], int) or p["width"] < 2:
-        raise ValueError(f"width: must be an int >= 2, got {p['width']!r}")
+    require_int(p, "width", 2)
     if len(p["alphas"]) < 2 or any(not 0 < a <= 4 for a in p["alphas"]):
         raise ValueError(f"alphas: need at least two exponents in (0, 4], got {p['alphas']!r}")
-    for key in ("n", "max_steps"):
-        if not isinstance(p[key], int) or p[key] < 2:
-            raise ValueError(f"{key}: must be an int >= 2, got {p[key]!r}")
-    if not p["lr"] > 0:
-        raise ValueError(f"lr: must be > 0, got {p['lr']!r}")
+    require_int(p, "n", 2)
+    require_int(p, "max_steps", 2)
+    require_range(p, "lr", 0.0)

@@ -27,9 +27,9 @@ import argparse
 import math
 from pathlib import Path
 
-import numpy as np
 
 from condense.figures._base import FigureResult
+from condense.figures._params import require_int, require_range, resolve_parameters
 
 NAME = "loss_condensation"
 TITLE = "Plateau, predicted escape and condensation of a three-layer tanh network"
@@ -41,6 +41,10 @@ CLAIM = (
 
 RATIO_TOLERANCE = 0.2
 CONDENSED = 0.9
+
+
+#: Defaults of ``--quick`` (options given explicitly are kept).
+QUICK = {"steps_factor": 1.5}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def effective_model_loss(X, y, weights, prediction, iterations: np.ndarray) -> np.ndarray:
     r"""Loss of the leading-order model along the effective flow at GD ``iterations``
     (``nan`` at and after the blow-up, where the effective model has no solution)."""
+    import numpy as np
     from numerics import integrate_effective
     from numerics.data import data_direction
 
@@ -78,15 +83,15 @@ def effective_model_loss(X, y, weights, prediction, iterations: np.ndarray) -> n
 
 
 def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> FigureResult:
+    import numpy as np
     import matplotlib.pyplot as plt
 
     from condense.figures._base import apply_style, save_figure
     from condense.figures._plotting import cosine_matrix, draw_cosine_heatmap, mean_abs_offdiagonal
     from numerics import gaussian_init, make_dataset, observed_escape_iteration, predict_escape, train_network
 
-    p = {**_defaults(), **params}
-    if quick:  # already cheap (about a second); only train less far past the escape
-        p.update(steps_factor=min(p["steps_factor"], 1.5))
+    # quick: already cheap (about a second); only train less far past the escape
+    p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
     _validate(p)
     apply_style()
 
@@ -140,6 +145,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
            title=f"Three-layer tanh network {X.shape[1]}–{p['widths'][0]}–{p['widths'][1]}–1, "
            f"ε = {p['epsilon']:g}, η = {p['lr']:g}: observed/predicted escape = {ratio:.3f}")
     ax.legend(loc="lower left")
+    _zoom(ax, loss, iterations, effective, prediction.iteration, observed, fail_start)
     image = None
     panels = [(before[0], "$W^1$ rows, initialization"), (after[0], "$W^1$ rows, after escape"),
               (before[1], "$W^2$ rows, initialization"), (after[1], "$W^2$ rows, after escape")]
@@ -163,21 +169,32 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
                         params=params_used)
 
 
-def _defaults() -> dict:
-    parser = argparse.ArgumentParser(add_help=False)
-    add_arguments(parser)
-    return vars(parser.parse_args([]))
+
+def _zoom(ax, loss, iterations, effective, predicted: float, observed: int | None, fail_start: int | None) -> None:
+    """Inset around the escape, where the predicted and observed lines are too close to tell apart."""
+    import numpy as np
+
+    low, high = int(0.9 * predicted), min(len(loss), int(math.ceil(1.1 * predicted)) + 1)
+    inset = ax.inset_axes([0.55, 0.3, 0.42, 0.62])
+    inset.plot(np.arange(low, high), loss[low:high], color="black", lw=1.6)
+    keep = (iterations >= low) & (iterations < high)
+    inset.plot(iterations[keep], effective[keep], color="tab:green", ls="--", lw=1.4)
+    inset.axvline(predicted, color="tab:red", lw=1.4)
+    if observed is not None:
+        inset.axvline(observed, color="tab:blue", ls=":", lw=1.4)
+    if fail_start is not None:
+        inset.axvspan(max(fail_start, low), high, color="tab:orange", alpha=0.18)
+    inset.set_xlim(low, high)
+    inset.set_ylim(0, 1.1 * loss[0])
+    inset.set_title("zoom: iterations within ±10% of the prediction", fontsize=8)
+    inset.tick_params(labelsize=7)
 
 
 def _validate(p: dict) -> None:
-    if not 0 < p["epsilon"] < 1:
-        raise ValueError(f"epsilon: must lie in (0, 1) (small initialization), got {p['epsilon']!r}")
+    require_range(p, "epsilon", 0.0, 1.0)
     if len(p["widths"]) != 2 or min(p["widths"]) < 2:
         raise ValueError(f"widths: need two hidden widths >= 2, got {p['widths']!r}")
-    if not isinstance(p["n"], int) or p["n"] < 2:
-        raise ValueError(f"n: must be an int >= 2, got {p['n']!r}")
-    for key in ("lr", "fail_tolerance"):
-        if not p[key] > 0:
-            raise ValueError(f"{key}: must be > 0, got {p[key]!r}")
-    if not p["steps_factor"] > 1:
-        raise ValueError(f"steps_factor: must be > 1 (train past the predicted escape), got {p['steps_factor']!r}")
+    require_int(p, "n", 2)
+    require_range(p, "lr", 0.0)
+    require_range(p, "fail_tolerance", 0.0)
+    require_range(p, "steps_factor", 1.0)

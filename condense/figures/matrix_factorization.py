@@ -25,9 +25,9 @@ import argparse
 import math
 from pathlib import Path
 
-import numpy as np
 
 from condense.figures._base import FigureResult
+from condense.figures._params import require_int, require_range, resolve_parameters
 
 NAME = "matrix_factorization"
 TITLE = "Deep matrix completion: plateau, rank-one escape and low-rank bias"
@@ -38,6 +38,10 @@ CLAIM = (
 )
 
 
+#: Defaults of ``--quick`` (options given explicitly are kept).
+QUICK = {"epsilon": 1e-2}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=10, help="M is size x size")
     parser.add_argument("--rank", type=int, default=2, help="rank of M")
@@ -45,11 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--depth", type=int, default=3, help="number of factors L >= 3")
     parser.add_argument("--epsilon", type=float, default=1e-3, help="init scale: entries N(0, eps^2)")
     parser.add_argument("--lr", type=float, default=0.05, help="GD step size")
-    parser.add_argument("--steps-factor", type=float, default=4.0,
+    parser.add_argument("--steps-factor", type=float, default=6.0,
                         help="train for this multiple of the predicted escape iteration")
 
 
 def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> FigureResult:
+    import numpy as np
     import matplotlib.pyplot as plt
 
     from condense.figures._base import apply_style, save_figure
@@ -58,9 +63,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         alignment, effective_blowup, init_factors, make_low_rank_matrix, random_mask, train_factorization,
     )
 
-    p = {**_defaults(), **params}
-    if quick:
-        p.update(epsilon=max(p["epsilon"], 1e-2))
+    p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
     _validate(p)
     apply_style()
     shape = (p["size"], p["size"])
@@ -138,29 +141,20 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
 
 def history_product(history) -> np.ndarray:
     """The final product :math:`W^L\\cdots W^1` of a factorization history."""
+    import numpy as np
     from numerics.matrix_factorization import product
 
     return product(history.factors)
 
 
-def _defaults() -> dict:
-    parser = argparse.ArgumentParser(add_help=False)
-    add_arguments(parser)
-    return vars(parser.parse_args([]))
-
 
 def _validate(p: dict) -> None:
-    if not isinstance(p["size"], int) or p["size"] < 2:
-        raise ValueError(f"size: must be an int >= 2, got {p['size']!r}")
-    if not isinstance(p["rank"], int) or not 1 <= p["rank"] <= p["size"]:
-        raise ValueError(f"rank: must be an int in [1, size], got {p['rank']!r}")
-    if not 0 < p["observed"] <= 1:
-        raise ValueError(f"observed: must lie in (0, 1], got {p['observed']!r}")
-    if not isinstance(p["depth"], int) or p["depth"] < 3:
-        raise ValueError(f"depth: must be an int >= 3 (depth 2 has no blow-up), got {p['depth']!r}")
-    if not 0 < p["epsilon"] < 1:
-        raise ValueError(f"epsilon: must lie in (0, 1), got {p['epsilon']!r}")
-    if not p["lr"] > 0:
-        raise ValueError(f"lr: must be > 0, got {p['lr']!r}")
-    if not p["steps_factor"] > 1:
-        raise ValueError(f"steps_factor: must be > 1, got {p['steps_factor']!r}")
+    require_int(p, "size", 2)
+    require_int(p, "rank", 1)
+    if p["rank"] > p["size"]:
+        raise ValueError(f"rank: must be <= size = {p['size']}, got {p['rank']!r}")
+    require_range(p, "observed", 0.0, 1.0, closed_high=True)
+    require_int(p, "depth", 3)  # depth 2 has a linear effective flow: no blow-up
+    require_range(p, "epsilon", 0.0, 1.0)
+    require_range(p, "lr", 0.0)
+    require_range(p, "steps_factor", 1.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from condense.figures._base import FigureResult, apply_style, save_figure
 
-NAME = "phase-diagram"
+NAME = "phase_diagram"
 TITLE = "Phase diagram of two-layer networks: linear, critical and condensed regimes"
 CLAIM = (
     "Luo et al. 2021 (theory-notes §7): RD(θ_w) → 0 as m → ∞ when γ < 1 or γ' > γ − 1 (linear), "
@@ -92,6 +92,7 @@ def compute(
     workers: int = 2,
     store: str | Path | None = None,
     progress: bool = True,
+    connect_timeout: float = 10.0,
 ):
     """Run the sweeps (one per activation); return ``{activation: PhaseDiagram}``."""
     from numerics.phase_diagram import phase_diagram
@@ -109,6 +110,7 @@ def compute(
         act: phase_diagram(
             spec["gammas"], spec["gamma_primes"], spec["widths"], seeds=(seed,), activation=act,
             store=store, scheduler=scheduler, workers=workers, progress=progress, threshold=threshold,
+            connect_timeout=connect_timeout,
         )
         for act in activations
     }
@@ -181,6 +183,7 @@ def make(
     store: str | None = None,
     grid: str | None = None,
     progress: bool = True,
+    connect_timeout: float = 10.0,
     **_ignored,
 ) -> FigureResult:
     out_dir = Path(out_dir)
@@ -188,6 +191,7 @@ def make(
     diagrams = compute(
         out_dir, grid=grid, seed=seed, activations=activations, gammas=gammas, gamma_primes=gamma_primes,
         widths=widths, threshold=threshold, scheduler=scheduler, workers=workers, store=store, progress=progress,
+        connect_timeout=connect_timeout,
     )
     paths = draw(diagrams, out_dir)
     data = {act: pd.to_json() for act, pd in diagrams.items()}

@@ -20,9 +20,9 @@ import argparse
 import math
 from pathlib import Path
 
-import numpy as np
 
 from condense.figures._base import FigureResult
+from condense.figures._params import require_int, require_range, resolve_parameters
 
 NAME = "plateau_scaling"
 TITLE = "Plateau length versus initialization scale for depths 2, 3, 4"
@@ -33,6 +33,10 @@ CLAIM = (
 )
 
 SLOPE_TOLERANCE = 0.15
+
+
+#: Defaults of ``--quick`` (options given explicitly are kept).
+QUICK = {"max_iterations": 5000}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_point(X, y, depth: int, epsilon: float, width: int, lr: float, seed: int) -> dict:
     """Predict and observe the escape of one network; returns a dict of the numbers."""
+    import numpy as np
     from numerics import gaussian_init, observed_escape_iteration, predict_escape, train_network
 
     weights = gaussian_init((X.shape[1],) + (width,) * (depth - 1), epsilon, seed=seed)
@@ -66,15 +71,14 @@ def run_point(X, y, depth: int, epsilon: float, width: int, lr: float, seed: int
 
 
 def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> FigureResult:
+    import numpy as np
     import matplotlib.pyplot as plt
 
     from condense.figures._base import apply_style, save_figure
     from condense.figures._plotting import loglog_slope
     from numerics import gaussian_init, make_dataset, predict_escape
 
-    p = {**_defaults(), **params}
-    if quick:
-        p.update(max_iterations=min(p["max_iterations"], 5000))
+    p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
     _validate(p)
     apply_style()
     X, y = make_dataset("default", n=p["n"], seed=seed)
@@ -134,11 +138,6 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     return FigureResult(NAME, TITLE, CLAIM, paths, passed=bool(ok), summary=summary, params=dict(p))
 
 
-def _defaults() -> dict:
-    parser = argparse.ArgumentParser(add_help=False)
-    add_arguments(parser)
-    return vars(parser.parse_args([]))
-
 
 def _validate(p: dict) -> None:
     if not p["depths"] or any(not isinstance(d, int) or d < 2 for d in p["depths"]):
@@ -146,9 +145,6 @@ def _validate(p: dict) -> None:
     if len(p["epsilons"]) < 2 or any(not 0 < e < 1 for e in p["epsilons"]):
         raise ValueError(f"epsilons: need at least two scales in (0, 1), got {p['epsilons']!r}")
     for key in ("width", "n", "max_iterations"):
-        if not isinstance(p[key], int) or p[key] < 2:
-            raise ValueError(f"{key}: must be an int >= 2, got {p[key]!r}")
-    if not p["lr"] > 0:
-        raise ValueError(f"lr: must be > 0, got {p['lr']!r}")
-    if not 0 < p["ratio_tolerance"] < 1:
-        raise ValueError(f"ratio_tolerance: must lie in (0, 1), got {p['ratio_tolerance']!r}")
+        require_int(p, key, 2)
+    require_range(p, "lr", 0.0)
+    require_range(p, "ratio_tolerance", 0.0, 1.0)

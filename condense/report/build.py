@@ -107,6 +107,8 @@ def build_report(
         broken = found_broken if broken is None else broken
     broken = broken or []
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"out_dir: {str(out_dir)!r} exists and is not a folder")
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}.partial-"))
@@ -155,9 +157,10 @@ def _run_parts(
     selected = [n for n in figures if config.figures is None or n in config.figures]
     for k, name in enumerate(selected, 1):
         module = figures[name]
-        params = {**figure_defaults(module), **config.params_for(name)}
+        params = config.params_for(name)  # explicit choices; make() fills in (quick) defaults
         seed = config.seed_for(name)
-        part = PartOutcome(f"Figure {k}. {module.TITLE}", params={"seed": seed, "quick": quick, **params})
+        shown = {"seed": seed, "quick": quick, **figure_defaults(module), **params}
+        part = PartOutcome(f"Figure {k}. {module.TITLE}", params=shown)
         progress(f"figure {k}/{len(selected)}: {name}")
 
         def figure_part(module=module, params=params, seed=seed, part=part) -> str:
@@ -167,7 +170,7 @@ def _run_parts(
             part.passed = result.passed
             if result.params:
                 part.params = {"seed": seed, "quick": quick, **result.params}
-            return sections.figure_markdown(result, figures_dir, FIGURES_DIR)
+            return sections.figure_markdown(result, figures_dir, FIGURES_DIR, part.params)
 
         _run(part, progress, figure_part, claim=module.CLAIM)
         parts.append(part)
@@ -270,18 +273,23 @@ def _json_summary(config: ReportConfig, parts: list[PartOutcome], seconds: float
     return json.dumps(data, indent=2, default=str) + "\n"
 
 
+def set_default_permissions(path: Path) -> None:
+    """Give ``path`` the permissions of a normally created file (temp files are created 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _publish(staging: Path, out_dir: Path) -> None:
     """Move the staged files into ``out_dir``: figures first, the report files last."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    umask = os.umask(0)
-    os.umask(umask)
     staged_figures = staging / FIGURES_DIR
     if staged_figures.is_dir():
         (out_dir / FIGURES_DIR).mkdir(exist_ok=True)
         for path in sorted(staged_figures.iterdir()):
             if path.is_file() and not path.name.startswith("."):
-                os.chmod(path, 0o666 & ~umask)  # temp files are created 0600
+                set_default_permissions(path)
                 os.replace(path, out_dir / FIGURES_DIR / path.name)
     for name in ("report.json", "report.md", "report.html"):
-        os.chmod(staging / name, 0o666 & ~umask)
+        set_default_permissions(staging / name)
         os.replace(staging / name, out_dir / name)

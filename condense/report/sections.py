@@ -23,12 +23,23 @@ def derivation_markdown(depth: int, activation: str) -> str:
         from theory.report import derivation_markdown as render
     except ImportError:
         render = None
-    if render is not None:
-        return render(depth=depth, activation=activation)
     try:
         from theory import derive_effective_model
     except ImportError:
         from theory.effective import derive_effective_model
+    if render is not None:  # pass what its signature asks for: depth, activation and/or the model
+        import inspect
+
+        given = {"depth": depth, "activation": activation}
+        kwargs = {}
+        for name, parameter in inspect.signature(render).parameters.items():
+            if name in given:
+                kwargs[name] = given[name]
+            elif parameter.default is inspect.Parameter.empty and parameter.kind in (
+                parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY
+            ):
+                kwargs[name] = derive_effective_model(depth=depth, activation=activation)
+        return render(**kwargs)
     model = derive_effective_model(depth=depth, activation=activation)
     pieces = [
         (f"Network of depth {depth} with σ = {activation} (multiplicity {model.multiplicity}), "
@@ -68,7 +79,7 @@ def _check_details(details: Any) -> str:
     return "; ".join(parts)
 
 
-def figure_markdown(result: FigureResult, figures_dir: Path, rel_dir: str) -> str:
+def figure_markdown(result: FigureResult, figures_dir: Path, rel_dir: str, params: dict | None = None) -> str:
     """One figure: claim, verdict, the PNG (with a link to the PDF), its summary and parameters."""
     lines = [f"**Claim.** {result.claim}", "", f"**Check:** {_verdict(result.passed)}", ""]
     for path in result.paths:
@@ -79,7 +90,7 @@ def figure_markdown(result: FigureResult, figures_dir: Path, rel_dir: str) -> st
             lines.append(f"[{Path(path).suffix[1:].upper()} version]({rel})  ")
     if result.summary:
         lines += ["", result.summary.strip()]
-    lines += ["", f"Parameters: {parameters_inline(result.params)}"]
+    lines += ["", f"Parameters: {parameters_inline(result.params if params is None else params)}"]
     return "\n".join(lines)
 
 
