@@ -28,11 +28,7 @@ Two outputs:
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import inspect
-import os
-import sys
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,6 +41,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter, pycode
 
+from numerics import _generated
 from theory.activations import activation_expr, activation_name, z
 
 __all__ = [
@@ -247,25 +244,11 @@ def compile_fast_tanh():
 
 
 def kernel_cache_dir() -> Path:
-    """Directory for generated kernel modules: ``$CONDENSE_CACHE_DIR`` or ``~/.cache/condense``
-    (falls back to the system temp directory when that is not writable)."""
-    candidates = []
-    if os.environ.get("CONDENSE_CACHE_DIR"):
-        candidates.append(Path(os.environ["CONDENSE_CACHE_DIR"]))
-    candidates.append(Path.home() / ".cache" / "condense")
-    candidates.append(Path(tempfile.gettempdir()) / f"condense-cache-{os.getuid() if hasattr(os, 'getuid') else 0}")
-    for base in candidates:
-        directory = base / "kernels"
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            if os.access(directory, os.W_OK):
-                return directory
-        except OSError:
-            continue
-    raise OSError("no writable directory for generated Numba kernels (set CONDENSE_CACHE_DIR)")
+    """Directory for generated kernel modules: ``$CONDENSE_CACHE_DIR/kernels`` or
+    ``~/.cache/condense/kernels`` (see :mod:`numerics._generated`)."""
+    return _generated.cache_dir("kernels")
 
 
-_MODULES: dict[str, ModuleType] = {}
 
 
 def kernel_module(
@@ -318,24 +301,10 @@ def _build_module(compiled, functions, tag, fastmath, fast_functions) -> ModuleT
         + "\n\n"
         + body
     )
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    name = f"condense_{tag}_{digest}"
-    if name in _MODULES:
-        return _MODULES[name]
-    path = kernel_cache_dir() / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w") as stream:
-            stream.write(source)
-        os.replace(temporary, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    module = _generated.load_generated_module(source, prefix=f"condense_{tag}", kind="kernels")
     missing = [f.__name__ for f in functions if not hasattr(module, f.__name__)]
     if missing:  # inspect.getsource read a file edited after import (stale line numbers)
         raise RuntimeError(
             f"kernel_module: the source of {missing} changed on disk since it was imported; restart Python"
         )
-    _MODULES[name] = module
     return module

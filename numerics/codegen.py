@@ -19,11 +19,6 @@ tested against.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,15 +27,11 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-_MODULES: dict[str, object] = {}
-
+from numerics import _generated
 
 def cache_dir() -> Path:
     """Directory of the generated modules (``$CONDENSE_CACHE_DIR/codegen`` or ``~/.cache/condense/codegen``)."""
-    root = os.environ.get("CONDENSE_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "condense")
-    path = Path(root) / "codegen"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _generated.cache_dir("codegen")
 
 
 def generate_source(model, subs: dict | None = None) -> str:
@@ -103,27 +94,8 @@ def generate_source(model, subs: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def _load(source: str):
-    digest = hashlib.sha256(source.encode()).hexdigest()[:20]
-    if digest in _MODULES:
-        return _MODULES[digest]
-    path = cache_dir() / f"field_{digest}.py"
-    if not path.exists() or path.read_text() != source:
-        _write_atomic(path, source)
-    name = f"condense_codegen_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    _MODULES[digest] = module
-    return module
+    return _generated.load_generated_module(source, prefix="condense_codegen", kind="codegen")
 
 
 @dataclass
