@@ -2,7 +2,6 @@
 a wrong trajectory, a wrong blow-up time or a wrong prediction (what makes the checks real)."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 
 import numerics

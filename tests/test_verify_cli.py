@@ -57,4 +57,5 @@ def test_quick_run_all_passes():
     from verify import run_all
 
     results = run_all(quick=True, progress=False)
-    assert all(r.passed for r in results), [(r.name, r.measured, r.details.get("error")) for r in results if not r.passed]
+    failed = [(r.name, r.measured, r.details.get("error")) for r in results if not r.passed]
+    assert not failed

@@ -134,7 +134,8 @@ def test_cosines_tend_to_one_only_when_u_grows():
     u = rng.standard_normal(4)
     b, noise = rng.uniform(0.5, 1.0, 5), rng.standard_normal((5, 4))
     small = condensation_cosines(lift_first_layer(W1_0, v, u), np.outer(b, u) + noise, v, u)["measure"]
-    large = condensation_cosines(lift_first_layer(W1_0, v, 1e4 * u), 1e4 * np.outer(b, u) + noise, v, 1e4 * u)["measure"]
+    grown = lift_first_layer(W1_0, v, 1e4 * u)
+    large = condensation_cosines(grown, 1e4 * np.outer(b, u) + noise, v, 1e4 * u)["measure"]
     assert small < 0.99 and large > 1 - 1e-6
     assert np.all(row_abs_cosines(W1_0, v) <= 1.0)
     with pytest.raises(ValueError, match="direction"):

@@ -21,8 +21,10 @@ def _plan(quick: bool) -> list[tuple[str, str, str, dict]]:
             ("final_stage_effective", "final_stage", "check_final_stage_effective", {"n_states": 2}),
             ("final_stage_direct", "final_stage", "check_final_stage_direct", {"n_inits": 2}),
             ("plateau_escape", "plateau", "check_plateau_escape", {"epsilons": (1e-2, 3e-3, 1e-3)}),
-            ("plateau_scaling_depth2", "plateau", "check_plateau_scaling", {"depth": 2, "epsilons": (1e-2, 1e-4, 1e-6)}),
-            ("plateau_scaling_depth4", "plateau", "check_plateau_scaling", {"depth": 4, "epsilons": (4e-2, 2e-2, 1e-2)}),
+            ("plateau_scaling_depth2", "plateau", "check_plateau_scaling",
+             {"depth": 2, "epsilons": (1e-2, 1e-4, 1e-6)}),
+            ("plateau_scaling_depth4", "plateau", "check_plateau_scaling",
+             {"depth": 4, "epsilons": (4e-2, 2e-2, 1e-2)}),
             ("effective_vs_direct", "effective_direct", "check_effective_vs_direct", {"epsilons": (0.02, 0.01, 0.005)}),
             ("matrix_factorization_rank_one", "matrix_factorization", "check_matrix_factorization",
              {"epsilons": (1e-2, 1e-3)}),
@@ -54,7 +56,8 @@ def _resolve(module: str, function: str) -> Callable[..., CheckResult]:
     return getattr(importlib.import_module(f"verify.checks.{module}"), function)
 
 
-def run_all(quick: bool = False, seed: int = 0, progress: bool = True, only: list[str] | None = None) -> list[CheckResult]:
+def run_all(quick: bool = False, seed: int = 0, progress: bool = True,
+            only: list[str] | None = None) -> list[CheckResult]:
     """Run every check (or those named in ``only``) and return their results in order.
 
     ``quick`` runs smaller instances (under a minute on 2 cores); ``seed`` seeds every random

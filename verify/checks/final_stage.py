@@ -29,7 +29,14 @@ from typing import Sequence
 
 import numpy as np
 
-from verify.instances import approach_grid, blowup_time_of, integrate_at, positive_energy_state, reduced_from_weights, split_state
+from verify.instances import (
+    approach_grid,
+    blowup_time_of,
+    integrate_at,
+    positive_energy_state,
+    reduced_from_weights,
+    split_state,
+)
 from verify.measures import (
     condensation_cosines,
     final_stage_fraction,
@@ -268,7 +275,8 @@ def check_final_stage_direct(epsilons: Sequence[float] = (1e-2, 1e-3, 1e-4), wid
                 f"{records[-1]['first_time']} (effective prediction {predicted_first[-1]}), plateau ends at {end_step}")
         results.append(evaluate_final_stage_direct(
             epsilons, records, end_steps, predicted_first, tolerance,
-            {"init_seed": seed + init, "effective_first_tau_over_T*": None if tau_first is None else tau_first / t_star},
+            {"init_seed": seed + init,
+             "effective_first_tau_over_T*": None if tau_first is None else tau_first / t_star},
         ))
     tested = [r for r in results if any(r.details["applicable"])]
     info = {"widths": list(widths), "lr": lr, "time_unit": "GD iteration", "seed": seed,

@@ -81,7 +81,8 @@ def check_matrix_factorization(epsilons: Sequence[float] = (1e-2, 1e-3, 3e-4), s
         index = int(np.searchsorted(history.record_steps, below[0], side="right") - 1)
         gaps.append(rank_one_gap(history.snapshots[index], history.alignments[index]))
         half = np.nonzero(loss <= 0.5 * loss[0])[0]
-        table.append({"epsilon": eps, "plateau_end": int(below[0]), "measured_at_step": int(history.record_steps[index]),
+        table.append({"epsilon": eps, "plateau_end": int(below[0]),
+                      "measured_at_step": int(history.record_steps[index]),
                       "gap": gaps[-1], "alignment": list(map(float, history.alignments[index])),
                       "escape_over_prediction": float(half[0] / predicted) if half.size else None})
         say(f"matrix factorization: eps = {eps:g}, gap {gaps[-1]:.3e} at step {table[-1]['measured_at_step']}")
