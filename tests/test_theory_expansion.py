@@ -51,6 +51,25 @@ def test_multiplicity_one_leading_order_is_depth(depth, activation, data):
     assert model.next_order_vanishes == (activation in ODD)
 
 
+# Multiplicities stated in theory-notes §9.
+NOTES_MULTIPLICITY = {"tanh": 1, "sin": 1, "softplus_shifted": 1, "sigmoid_shifted": 1, "xtanh": 2, "x2tanh": 3}
+
+
+@settings(max_examples=12)
+@given(depth=st.integers(2, 3), activation=st.sampled_from(sorted(NOTES_MULTIPLICITY)), data=st.data())
+def test_leading_order_recursion_for_any_multiplicity(depth, activation, data):
+    """h_1 = O(eps); sigma(h) ~ h^m and one more weight: l_{k+1} = m l_k + 1, p = l_L."""
+    widths = tuple(data.draw(st.lists(st.integers(1, 2), min_size=depth - 1, max_size=depth - 1)))
+    m = NOTES_MULTIPLICITY[activation]
+    order = 1
+    for _ in range(depth - 1):
+        order = m * order + 1
+    model = derive_effective_model(depth, activation, widths, data.draw(st.integers(1, 2)))
+    assert model.multiplicity == m
+    assert model.leading_order == order
+    assert model.is_linear_in_x == (m == 1)
+
+
 @pytest.mark.parametrize("activation", ["xtanh", "x2tanh"])
 def test_higher_multiplicity_depth2_order_is_multiplicity_plus_one(activation):
     # f = a^T sigma(W x): sigma(h) ~ h^m, so f ~ eps^(m+1)

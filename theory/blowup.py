@@ -68,8 +68,10 @@ class ProjectedFlow(LatexPrintable):
 
     def latex(self) -> str:
         L = self.model.depth
+        clock = {2: "", 3: r",\quad \frac{d\tau}{ds} = \frac{1}{r}"}.get(
+            L, rf",\quad \frac{{d\tau}}{{ds}} = r^{{{2 - L}}}")
         return (rf"\frac{{d\theta}}{{ds}} = F(\theta) - {L}\,E(\theta)\,\theta,\quad "
-                rf"\frac{{d\log r}}{{ds}} = {L}\,E(\theta),\quad \frac{{d\tau}}{{ds}} = r^{{{2 - L}}}")
+                rf"\frac{{d\log r}}{{ds}} = {L}\,E(\theta){clock}")
 
 
 def projected_flow(model_or_widths) -> ProjectedFlow:
@@ -105,6 +107,10 @@ class SphereFixedPoint(LatexPrintable):
         L = self.model.depth
         if L == 3:
             point = r"\theta^* = \tfrac{1}{\sqrt3}\big(\hat a,\ \hat a\hat u^\top,\ \hat u\big)"
+        elif L == 2:
+            point = r"\theta^* = \tfrac{1}{\sqrt2}\big(e_1,\ e_1\big)"
+        elif L == 4:
+            point = r"\theta^* = \tfrac{1}{2}\big(e_3,\ e_3e_2^\top,\ e_2e_1^\top,\ e_1\big)"
         else:
             point = (rf"\theta^* = \tfrac{{1}}{{\sqrt{{{L}}}}}\big(e_{{{L - 1}}},\ e_{{{L - 1}}}e_{{{L - 2}}}^\top,"
                      rf"\ \dots,\ e_2e_1^\top,\ e_1\big)")
@@ -179,7 +185,7 @@ def blowup_lower_bound(r0: float, depth: int = 3) -> float:
     r0 = _check_nonnegative("r0", r0)
     if L == 2 or r0 == 0.0:
         return math.inf
-    return L ** (L / 2 - 1) / ((L - 2) * r0 ** (L - 2))
+    return 1.0 / ((L - 2) * float(sphere_maximum(L)) * r0 ** (L - 2))  # = L^{L/2-1}/((L-2) r0^{L-2})
 
 
 def blowup_upper_bound(E0: float, depth: int = 3) -> float | None:

@@ -127,11 +127,22 @@ def per_neuron_laws(model: ReducedModel | EffectiveModel) -> list[ConservationLa
                                         - sum(lower[i, c] ** 2 for c in range(lower.cols)))
                               for i in range(lower.rows)])
         hidden = chain.depth - 1 - layer
-        label = rf"\|\text{{out-weights of neuron }} i\|^2 - \|\text{{in-weights of neuron }} i\|^2,\ \text{{layer }}{hidden}"
+        up_name, low_name = chain.names[layer], chain.names[layer + 1]
+        label = f"{_column_norm2(up_name)} - {_row_norm2(low_name)}"
         rate = time_derivative(quantity, chain.state_symbols, chain.field)
         laws.append(ConservationLaw(f"per-neuron balance, hidden layer {hidden}",
-                                    rf"\frac{{d}}{{d\tau}}\big({label}\big) = 0", rate, quantity))
+                                    rf"\frac{{d}}{{d\tau}}\big({label}\big) = 0\ \ \forall i", rate, quantity))
     return laws
+
+
+def _column_norm2(name: str) -> str:
+    """LaTeX of the squared norm of the outgoing weights of neuron i (column i of the factor)."""
+    return "a_i^2" if name == "a^\\top" else f"\\|{name}_{{:,i}}\\|^2"
+
+
+def _row_norm2(name: str) -> str:
+    """LaTeX of the squared norm of the incoming weights of neuron i (row i of the factor)."""
+    return "u_i^2" if name == "u" else f"\\|{name}_{{i,:}}\\|^2"
 
 
 def conservation_laws(model: ReducedModel | EffectiveModel) -> list[ConservationLaw]:

@@ -27,7 +27,7 @@ import sympy as sp
 from sympy.polys.rings import ring
 
 from theory.activations import activation_name, check_smooth_activation, multiplicity
-from theory.latexing import LatexPrintable, matrix_symbols, tex
+from theory.latexing import LatexPrintable, matrix_symbols, tex, tex_sum_lines
 from theory.reduced import ReducedModel, _check_widths, reduced_model
 from theory.series import expand_symbolic, probe_leading_orders
 
@@ -82,9 +82,9 @@ class ReductionProof(LatexPrintable):
         return self.energy_difference == 0 and self.w1_field_difference.is_zero_matrix
 
     def latex(self) -> str:
-        c = tex(self.factor)
-        return (rf"E(\bar\theta) - {c}\,E_{{\rm red}}\big|_{{u=W^1 v}} = {tex(self.energy_difference)},"
-                rf"\qquad \frac{{\partial E}}{{\partial W^1}} - {c}\,\frac{{\partial E_{{\rm red}}}}"
+        c = "" if self.factor == 1 else tex(self.factor) + r"\,"
+        return (rf"E(\bar\theta) - {c}E_{{\rm red}}\big|_{{u=W^1 v}} = {tex(self.energy_difference)},"
+                rf"\qquad \frac{{\partial E}}{{\partial W^1}} - {c}\frac{{\partial E_{{\rm red}}}}"
                 rf"{{\partial u}}\Big|_{{u=W^1v}} v^\top = {tex(self.w1_field_difference)}")
 
 
@@ -174,6 +174,11 @@ class EffectiveModel(LatexPrintable):
             terms[key] = terms.get(key, 0) + coeff
         return R.from_dict(terms)
 
+    @property
+    def energy_term_count(self) -> int:
+        """Number of monomials of :attr:`energy` (cheap: no SymPy expression is built)."""
+        return len(self._energy_poly)
+
     @cached_property
     def energy(self) -> sp.Expr:
         r""":math:`E(\bar\theta)=\sum_\alpha [x^\alpha]f_p(\bar\theta,x)\,\mu_\alpha`; equals
@@ -242,19 +247,19 @@ class EffectiveModel(LatexPrintable):
 
     def latex_expansion(self, max_terms: int = 40) -> str:
         p = self.leading_order
-        lines = []
-        for k, coeff in self.series.items():
-            if k < p:
-                lines.append(rf"f_{{{k}}} &= 0")
-            else:
-                lines.append(rf"f_{{{k}}} &= {_tex_polynomial(coeff, max_terms)}")
+        zero = {1: "f_0", 2: "f_0 = f_1", 3: "f_0 = f_1 = f_2"}.get(p, rf"f_0 = f_1 = \dots = f_{{{p - 1}}}")
+        lines = [rf"{zero} &= 0"]
+        for k, poly in self.series_polys.items():
+            if k >= p:
+                lines.append(rf"f_{{{k}}} &= {_tex_polynomial(poly, max_terms)}")
         return r"\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}"
 
     def latex_energy(self) -> str:
-        return rf"E(\bar\theta) = {tex(self.energy)}"
+        return rf"\begin{{aligned}}E(\bar\theta) &= {tex_sum_lines(self.energy)}\end{{aligned}}"
 
     def latex_vector_field(self) -> str:
-        rows = [rf"\frac{{d {tex(s)}}}{{d\tau}} &= {tex(f)}" for s, f in zip(self.state_symbols, self.vector_field)]
+        rows = [rf"\frac{{d {tex(s)}}}{{d\tau}} &= {tex_sum_lines(f)}"
+                for s, f in zip(self.state_symbols, self.vector_field)]
         return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
 
     def latex_time_rescaling(self) -> str:
@@ -268,12 +273,14 @@ class EffectiveModel(LatexPrintable):
                 rf"{self.latex_energy()},\quad {self.latex_time_rescaling()}")
 
 
-def _tex_polynomial(expr: sp.Expr, max_terms: int) -> str:
-    terms = sp.Add.make_args(sp.expand(expr))
-    if len(terms) <= max_terms:
-        return tex(expr)
-    shown = sp.Add(*terms[:4], evaluate=False)
-    return tex(shown) + rf" + \dots\ \text{{({len(terms)} terms in all)}}"
+def _tex_polynomial(poly, max_terms: int) -> str:
+    """LaTeX of a sparse polynomial; beyond ``max_terms`` terms only its first four and the count."""
+    if len(poly) <= max_terms:
+        return tex_sum_lines(poly.as_expr())
+    shown = poly.ring.from_dict(dict(sorted(poly.items(), reverse=True)[:4])).as_expr()
+    return tex(shown) + rf" + \dots\ \text{{({len(poly)} terms in all)}}"
+
+
 
 
 def derive_effective_model(depth: int = 3, activation="tanh", widths=None, input_dim=None) -> EffectiveModel:

@@ -41,7 +41,7 @@ def symbol_tex_names(expr) -> dict[sp.Symbol, str]:
 
 def tex(expr) -> str:
     """``sympy.latex`` with the conventions of the derivation report."""
-    return sp.latex(expr, mat_delim="(", symbol_names=symbol_tex_names(expr))
+    return sp.latex(expr, mat_delim="(", symbol_names=symbol_tex_names(expr), long_frac_ratio=0)
 
 
 def matrix_symbols(name: str, rows: int, cols: int, tex_name: str | None = None) -> sp.Matrix:
@@ -55,3 +55,20 @@ def matrix_symbols(name: str, rows: int, cols: int, tex_name: str | None = None)
         return sp.Symbol(f"{name}_{i + 1}_{j + 1}", real=True)
 
     return sp.Matrix(rows, cols, entry)
+
+
+def tex_sum_lines(expr, terms_per_line: int = 3, continuation: str = r"&\quad ") -> str:
+    r"""LaTeX of a sum broken after every ``terms_per_line`` terms (for use inside ``aligned``:
+    continuation lines start with ``continuation``)."""
+    terms = sp.Add.make_args(sp.expand(expr))
+    if len(terms) <= terms_per_line:
+        return tex(expr)
+    pieces = []
+    for index, term in enumerate(sorted(terms, key=sp.default_sort_key)):
+        body = tex(term)
+        if index and not body.startswith("-"):
+            body = "+ " + body
+        if index and index % terms_per_line == 0:
+            body = "\\\\ " + continuation + body
+        pieces.append(body)
+    return " ".join(pieces)

@@ -17,6 +17,7 @@ import sympy as sp
 from theory.blowup import (blowup_lower_bound, blowup_upper_bound, bound_proofs, projected_flow,
                            sphere_fixed_point)
 from theory.conservation import (conservation_laws, energy_identity, euler_identity, norm_growth_identities)
+from theory.activations import z
 from theory.effective import EffectiveModel, derive_effective_model
 from theory.identities import ProvedIdentity
 from theory.latexing import tex
@@ -107,10 +108,6 @@ def _power(base: str, exponent: int) -> str:
     return {0: "1", 1: base}.get(exponent, f"{base}^{{{exponent}}}")
 
 
-def _n_terms(expr: sp.Expr) -> int:
-    return len(sp.Add.make_args(expr))
-
-
 def _verdict(proof) -> str:
     return "proved (difference expands to 0)" if proof.proved else "NOT PROVED (nonzero difference)"
 
@@ -139,9 +136,19 @@ def _expansion(doc: _Doc, m: EffectiveModel) -> None:
              "$\\sigma(0)=0$. Substituting the Taylor polynomial of $\\sigma$ at $0$ and discarding every power "
              "of $\\varepsilon$ above the order of interest after each operation yields the coefficients "
              "exactly (a discarded term can never return to a lower order). The Taylor coefficients used are")
-    doc.math(r"\sigma(z) = " + tex(sp.series(m.sigma, sp.Symbol("z", real=True), 0, p + 2)))
+    doc.math(r"\sigma(z) = " + tex(sp.series(m.sigma, z, 0, min(p + 2, m.multiplicity + 6))))
     doc.text(f"and the expansion $f_\\theta(x)=\\sum_k\\varepsilon^k f_k(\\bar\\theta,x)$ has, for {_widths_text(m)},")
     doc.math(m.latex_expansion(MAX_DISPLAY_TERMS))
+    if m.reduction is not None:
+        chain = m.weights[-1].T
+        for matrix in reversed(m.weights[:-1]):
+            chain = chain * matrix
+        difference = sp.expand(m.leading_coefficient - m.reduction.factor * (chain * m.x)[0, 0])
+        layers = r"\,".join(f"W^{{({k})}}" for k in range(m.depth - 1, 0, -1))
+        c = "" if m.reduction.factor == 1 else tex(m.reduction.factor) + r"\,"  # sigma'(0)^(L-1)
+        doc.text("In matrix form (the difference of the two sides expands to "
+                 f"${tex(difference)}$):")
+        doc.math(rf"f_{{{p}}}(\bar\theta,x) = \sigma'(0)^{{{m.depth - 1}}}\,a^\top {layers}\,x = {c}a^\top {layers}\,x")
     doc.text(f"so the leading order is $p={p}$ (multiplicity of $\\sigma$: ${m.multiplicity}$, theory-notes §9). "
              "All lower orders vanish identically, not just at random weights.")
     if m.next_order_vanishes:
@@ -150,7 +157,7 @@ def _expansion(doc: _Doc, m: EffectiveModel) -> None:
                  "accurate to relative order $\\varepsilon^2$.")
     else:
         doc.text(f"The next order $\\varepsilon^{{{p + 1}}}$ does not vanish ($f_{{{p + 1}}}$ has "
-                 f"{_n_terms(m.next_order_coefficient)} terms): "
+                 f"{len(m.series_polys[p + 1])} terms): "
                  f"$f_\\theta=\\varepsilon^{{{p}}}f_{{{p}}}+\\varepsilon^{{{p + 1}}}f_{{{p + 1}}}+O(\\varepsilon^{{{p + 2}}})$ "
                  "and the effective model is accurate only to relative order $\\varepsilon$.")
 
@@ -171,12 +178,12 @@ def _energy(doc: _Doc, m: EffectiveModel) -> None:
                  f"{max(sum(a) for a in m.moments)} in $x$, so $E$ depends on the data through the normalized "
                  "moments $\\mu_\\alpha=\\mathbb E[y\\,x^\\alpha]/\\|v'\\|$ (symbols $\\mu_{\\alpha}$ below; $v_j$ "
                  "for $\\alpha=e_j$):")
-    if _n_terms(m.energy) <= MAX_DISPLAY_TERMS:
+    if m.energy_term_count <= MAX_DISPLAY_TERMS:
         doc.math(m.latex_energy())
     else:
-        doc.text(f"($E$ has {_n_terms(m.energy)} terms; not printed.)")
+        doc.text(f"($E$ has {m.energy_term_count} terms; not printed.)")
     doc.text("The effective flow is $d\\bar\\theta/d\\tau=\\nabla E(\\bar\\theta)$, componentwise")
-    if m.depth <= 3 and len(m.state_symbols) <= 16 and _n_terms(m.energy) <= MAX_DISPLAY_TERMS:
+    if m.depth <= 3 and len(m.state_symbols) <= 16 and m.energy_term_count <= MAX_DISPLAY_TERMS:
         doc.math(m.latex_vector_field())
     else:
         doc.text(f"(the {len(m.state_symbols)} components are available as <<code:EffectiveModel.vector_field>>.)")
@@ -185,9 +192,10 @@ def _energy(doc: _Doc, m: EffectiveModel) -> None:
 def _time(doc: _Doc, m: EffectiveModel) -> None:
     p = m.leading_order
     doc.section("Time rescaling")
+    eps_grad, eps_time = _power(r"\varepsilon", p - 1), _power(r"\varepsilon", p - 2)
     doc.text(f"Since $f_{{{p}}}$ is homogeneous of degree {p} in the weights, "
-             f"$\\nabla_\\theta[\\varepsilon^{{{p}}}f_{{{p}}}(\\bar\\theta)]=\\varepsilon^{{{p - 1}}}\\nabla f_{{{p}}}(\\bar\\theta)$ and "
-             f"$\\dot{{\\bar\\theta}}=\\varepsilon^{{-1}}\\dot\\theta=\\varepsilon^{{{p - 2}}}\\|v'\\|\\,\\nabla E(\\bar\\theta)+\\dots$; "
+             f"$\\nabla_\\theta[\\varepsilon^{{{p}}}f_{{{p}}}(\\bar\\theta)]={eps_grad}\\,\\nabla f_{{{p}}}(\\bar\\theta)$ and "
+             f"$\\dot{{\\bar\\theta}}=\\varepsilon^{{-1}}\\dot\\theta={eps_time}\\,\\|v'\\|\\,\\nabla E(\\bar\\theta)+\\dots$; "
              "in the rescaled time")
     doc.math(m.latex_time_rescaling())
     doc.text("the effective flow is $d\\bar\\theta/d\\tau=\\nabla E(\\bar\\theta)$. "
@@ -206,11 +214,13 @@ def _reduction(doc: _Doc, m: EffectiveModel) -> None:
                  "$E=a^\\top W^{L-1}\\cdots W^2u$; they are not derived here for this activation.")
         return
     c = tex(red.factor)
-    doc.text(f"With $u=W^1v$ the derived energy equals ${c}$ times the reduced energy "
+    times = "" if red.factor == 1 else f"${c}$ times "
+    c_mul = "" if red.factor == 1 else c + r"\,"
+    doc.text(f"With $u=W^1v$ the derived energy equals {times}the reduced energy "
              "$E_{\\rm red}=a^\\top W^{L-1}\\cdots W^2u$ of <<code:theory.reduced_model>>, and $W^1$ moves only "
              f"along $v$ (checked for {_widths_text(m)}):")
     doc.math(red.latex())
-    doc.text(f"Hence $W^1(\\tau)=W^1(0)(I-vv^\\top)+u(\\tau)v^\\top$ and $\\dot u=\\dot W^1v={c}\\,\\partial E_{{\\rm red}}/\\partial u$ "
+    doc.text(f"Hence $W^1(\\tau)=W^1(0)(I-vv^\\top)+u(\\tau)v^\\top$ and $\\dot u=\\dot W^1v={c_mul}\\partial E_{{\\rm red}}/\\partial u$ "
              "(using $\\|v\\|=1$): the reduced system is closed. "
              + ("" if red.factor == 1 else
                 f"The constant ${c}=\\sigma'(0)^{{L-1}}$ is absorbed by the time $\\tau_{{\\rm red}}={c}\\,\\tau$. ")
@@ -221,16 +231,24 @@ def _reduction(doc: _Doc, m: EffectiveModel) -> None:
         doc.math(r"\dot a = Wu,\qquad \dot W = a u^\top,\qquad \dot u = W^\top a,\qquad E = a^\top W u .")
 
 
+def _reduced_section(doc: _Doc, m: EffectiveModel, title: str):
+    """Start a section on the reduced model; ``None`` (with a note) when there is none."""
+    doc.section(title)
+    if m.reduction is None:
+        doc.text("Not derived for this activation (see the reduction section): the results of this section "
+                 "are stated for multiplicity-one activations.")
+        return None
+    return m.reduction.reduced
+
+
 def _proof_list(doc: _Doc, proofs: list[ProvedIdentity]) -> None:
     doc.items([f"${p.statement}$: {_verdict(p)}" for p in proofs])
 
 
 def _conservation(doc: _Doc, m: EffectiveModel) -> None:
-    doc.section("Conservation laws")
-    if m.reduction is None:
-        doc.text("Not derived for this activation (see the reduction section).")
+    red = _reduced_section(doc, m, "Conservation laws")
+    if red is None:
         return
-    red = m.reduction.reduced
     doc.text("Write $E=F_LF_{L-1}\\cdots F_1$ with $F_L=a^\\top$, $F_k=W^k$, $F_1=u$, and $P_k=(F_L\\cdots F_{k+1})^\\top$, "
              "$Q_k=F_k\\cdots F_1$. The flow is $\\dot F_k=P_kQ_{k-1}^\\top$, and $F_{k+1}^\\top P_{k+1}=P_k$, "
              "$F_kQ_{k-1}=Q_k$ give $F_{k+1}^\\top\\dot F_{k+1}=P_kQ_k^\\top=\\dot F_kF_k^\\top$. Hence "
@@ -246,28 +264,25 @@ def _conservation(doc: _Doc, m: EffectiveModel) -> None:
 
 
 def _energy_identities(doc: _Doc, m: EffectiveModel) -> None:
-    doc.section("Energy identity and Euler identity")
-    if m.reduction is None:
-        doc.text("Not derived for this activation.")
+    red = _reduced_section(doc, m, "Energy identity and Euler identity")
+    if red is None:
         return
-    red = m.reduction.reduced
     doc.text("Along the flow $\\dot E=\\nabla E\\cdot\\dot y=\\|\\nabla E\\|^2\\ge0$; with the gradients written as "
              "matrix products:")
     _proof_list(doc, [energy_identity(red), euler_identity(red)])
 
 
 def _projected(doc: _Doc, m: EffectiveModel) -> None:
-    doc.section("Projected (sphere) flow and its fixed point")
-    if m.reduction is None:
-        doc.text("Not derived for this activation.")
+    red = _reduced_section(doc, m, "Projected (sphere) flow and its fixed point")
+    if red is None:
         return
-    red = m.reduction.reduced
     L = red.depth
     flow = projected_flow(red)
     fixed = sphere_fixed_point(red)
-    doc.text(f"With $r=\\|y\\|$, $\\theta=y/r$ and $ds={_power('r', L - 2)}\\,d\\tau$ (Stuart and Floater's rescaling; theory-notes §4), "
+    clock = "ds=d\\tau" if L == 2 else f"ds={_power('r', L - 2)}\\,d\\tau"
+    doc.text(f"With $r=\\|y\\|$, $\\theta=y/r$ and ${clock}$ (Stuart and Floater's rescaling; theory-notes §4), "
              "Euler's identity gives")
-    doc.math(flow.latex() + r",\qquad T^*=\int_0^\infty \frac{ds}{%s}." % _power("r(s)", L - 2))
+    doc.math(flow.latex() + ("" if L == 2 else r",\qquad T^*=\int_0^\infty \frac{ds}{%s}." % _power("r(s)", L - 2)))
     doc.text(f"The sphere is invariant: ${flow.sphere_invariance.statement}$, {_verdict(flow.sphere_invariance)}. "
              "The rank-one point")
     doc.math(fixed.latex())
@@ -277,17 +292,16 @@ def _projected(doc: _Doc, m: EffectiveModel) -> None:
              "on the unit sphere. "
              + ("For $L=2$ the flow is linear ($\\dot a=u$, $\\dot u=a$): growth is exponential, with no finite-time "
                 "blow-up." if L == 2 else
-                "Near blow-up $\\theta\\to\\theta^*$, every matrix factor becomes rank one and "
+                "For generic data with $E_0>0$ the projected flow converges to such a $\\theta^*$ (theory-notes §4; "
+                "observed numerically, not proved here); then every matrix factor becomes rank one and "
                 f"$\\|y(\\tau)\\|^{{{L - 2}}}\\approx 1/({L - 2}\\,\\lambda\\,(T^*-\\tau))$"
                 + (" (for $L=3$: $\\|y\\|\\approx\\sqrt3/(T^*-\\tau)$)." if L == 3 else ".")))
 
 
 def _bounds(doc: _Doc, m: EffectiveModel) -> None:
-    doc.section("Bounds on the blow-up time")
-    if m.reduction is None:
-        doc.text("Not derived for this activation.")
+    red = _reduced_section(doc, m, "Bounds on the blow-up time")
+    if red is None:
         return
-    red = m.reduction.reduced
     L = red.depth
     if L == 2:
         doc.text("For $L=2$ there is no finite-time blow-up (<<code:blowup_lower_bound>> returns $\\infty$, "

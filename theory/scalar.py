@@ -35,6 +35,8 @@ import mpmath
 def _check_real(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real | mpmath.mpf):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    if not isinstance(value, mpmath.mpf):
+        value = float(value) if not isinstance(value, numbers.Integral) else int(value)  # numpy scalars
     if not mpmath.isfinite(value):
         raise ValueError(f"{name}: must be finite, got {value!r}")
     return value
