@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     print(f"7x7 grid x 4 widths, {args.workers} worker processes, goal {GOAL_SECONDS:.0f} s per diagram")
     print(f"{'activation':>10} {'widths':>22} {'wall s':>8} {'/goal':>6} {'sum run s':>10} {'speed-up':>8} "
-          f"{'agree':>7} {'converged':>9} {'rerun s':>8}")
+          f"{'agree':>7} {'converged':>9} {'unres.':>6} {'rerun s':>8}")
     for widths_text in args.width_sets:
         widths = tuple(int(w) for w in widths_text.split(","))
         for activation in args.activations.split(","):
@@ -48,10 +48,11 @@ def main(argv=None) -> int:
                 again = phase_diagram(GAMMAS, GAMMA_PRIMES, widths, activation=activation, store=store,
                                       workers=args.workers, progress=False)
                 rerun = time.perf_counter() - start
-                assert again.sweep.computed == 0 and np.array_equal(again.slope, pd.slope)
+                assert again.sweep.computed == 0 and np.array_equal(again.slope, pd.slope, equal_nan=True)
             agree, total = pd.agreement()
+            unresolved = int(np.sum(pd.label == "unresolved"))
             print(f"{activation:>10} {widths_text:>22} {wall:8.1f} {wall / GOAL_SECONDS:6.2f} {run_sum:10.1f} "
-                  f"{run_sum / wall:8.2f} {agree:>3}/{total:<3} {pd.converged_fraction:9.2f} {rerun:8.2f}",
+                  f"{run_sum / wall:8.2f} {agree:>3}/{total:<3} {pd.converged_fraction:9.2f} {unresolved:6d} {rerun:8.2f}",
                   flush=True)
     return 0
 

@@ -21,6 +21,7 @@ also predicts the slope: with :math:`\kappa = m^{-\gamma}`, :math:`\kappa' = m^{
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -41,6 +42,7 @@ from numerics.two_layer import (
 __all__ = [
     "CLASSIC_POINTS",
     "REGIMES",
+    "UNRESOLVED",
     "boundary_gamma",
     "theoretical_regime",
     "heuristic_slope",
@@ -52,6 +54,8 @@ __all__ = [
 ]
 
 REGIMES = ("linear", "critical", "condensed")
+#: Label of a grid point with fewer than two distinct widths trained to the loss tolerance.
+UNRESOLVED = "unresolved"
 
 #: Classic initializations as (gamma, gamma') -- Luo et al. 2021, Table 1 (with d fixed):
 #: NTK (Jacot et al.) alpha = sqrt(m), beta1 = beta2 = 1; mean field (Mei et al., Chizat & Bach,
@@ -95,6 +99,11 @@ def heuristic_slope(gamma: float, gamma_prime: float) -> float:
     return gamma - 1.0 if gamma_prime <= 0 else (gamma - 1.0 - gamma_prime) / 2.0
 
 
+#: Bumped whenever :func:`phase_point` or the trainer changes its numbers, so that stored sweep
+#: results of an older version are not reused (it is part of every run's key).
+TASK_VERSION = 2
+
+
 def phase_point(
     gamma: float,
     gamma_prime: float,
@@ -104,11 +113,13 @@ def phase_point(
     convention: str = "beta2_one",
     dataset: str = "three_point",
     loss_tol_rel: float = 1e-4,
-    max_steps: int = 20_000,
+    max_steps: int = 100_000,
     lr: float = 1.0,
+    version: int = TASK_VERSION,
 ) -> dict:
     r"""Train one network of the grid and return (JSON-ready) :math:`\mathrm{RD}(\theta_w)`,
-    :math:`\mathrm{RD}(\theta_a)`, final loss, steps, status, seconds. This is the sweep's task."""
+    :math:`\mathrm{RD}(\theta_a)`, final loss, steps, status, seconds. This is the sweep's task
+    (``version`` only enters the sweep key, see :data:`TASK_VERSION`)."""
     sc = scaling(gamma, gamma_prime, m, convention)
     X, y = phase_dataset(dataset)
     a0, W0 = init_two_layer(m, X.shape[1], sc.beta1, sc.beta2, seed, antisymmetric=True)
@@ -233,7 +244,13 @@ def phase_diagram(
     **run_options,
 ) -> PhaseDiagram:
     r"""Run the grid ``gammas × gamma_primes × widths × seeds`` through :func:`numerics.sweep.run_sweep`
-    (task :func:`phase_point`, extra keyword options passed to it) and classify every point."""
+    (task :func:`phase_point`, extra keyword options passed to it) and classify every point.
+
+    The slope is fitted over the runs whose training ended: loss at the tolerance (``"converged"``)
+    or no further decrease (``"stalled"``: GD sits at a stationary point, e.g. ReLU kinks on a data
+    point, at loss ≈ 0.18× the initial one for ReLU at γ ≥ 1.5, γ' ≤ −0.5). Runs cut off at
+    ``max_steps`` are still moving and are left out; a point with fewer than two usable widths is
+    ``"unresolved"`` (slope ``nan``) and counts as a disagreement in :meth:`PhaseDiagram.agreement`."""
     g = _grid_values("gammas", gammas)
     gp = _grid_values("gamma_primes", gamma_primes)
     widths = tuple(int(m) for m in widths)
@@ -242,8 +259,18 @@ def phase_diagram(
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
         raise ValueError("seeds: need at least one seed")
+    defaults = {
+        name: p.default for name, p in inspect.signature(phase_point).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    unknown = set(run_options) - set(defaults)
+    if unknown:
+        raise TypeError(f"run_options: unknown option(s) {sorted(unknown)}; allowed: {sorted(defaults)}")
+    options = {**defaults, **run_options}  # every option in the key, so a changed default is a new run
+    options.pop("seed")
+    options["activation"] = activation
     params = [
-        dict(gamma=float(a), gamma_prime=float(b), m=m, seed=s, activation=activation, **run_options)
+        dict(gamma=float(a), gamma_prime=float(b), m=m, seed=s, **options)
         for a in g
         for b in gp
         for m in widths
@@ -257,6 +284,9 @@ def phase_diagram(
     shape = (g.size, gp.size, len(widths), len(seeds))
     rd = np.array([r["rd_w"] for r in report.results], dtype=float).reshape(shape)
     converged = np.mean([r["status"] == "converged" for r in report.results])
+    # the end point of training: at the loss tolerance, or where the loss stopped decreasing
+    # ("stalled", a stationary point); a run cut off at max_steps is still moving and is left out
+    ok = np.array([r["status"] in ("converged", "stalled") for r in report.results]).reshape(shape)
     slope = np.empty(shape[:2])
     stderr = np.empty(shape[:2])
     label = np.empty(shape[:2], dtype=object)
@@ -264,9 +294,14 @@ def phase_diagram(
     m_all = np.repeat(np.array(widths, dtype=float), len(seeds))
     for i in range(g.size):
         for j in range(gp.size):
-            slope[i, j], _, stderr[i, j] = fit_slope(m_all, rd[i, j].ravel())
-            label[i, j] = classify_slope(slope[i, j], threshold)
+            keep = ok[i, j].ravel()
             theory[i, j] = theoretical_regime(g[i], gp[j])
+            if np.unique(m_all[keep]).size < 2:
+                slope[i, j] = stderr[i, j] = np.nan
+                label[i, j] = UNRESOLVED
+                continue
+            slope[i, j], _, stderr[i, j] = fit_slope(m_all[keep], rd[i, j].ravel()[keep])
+            label[i, j] = classify_slope(slope[i, j], threshold)
     return PhaseDiagram(
         gammas=g, gamma_primes=gp, widths=widths, seeds=seeds, activation=activation,
         threshold=threshold, rd_w=rd, slope=slope, stderr=stderr, label=label, theory=theory,

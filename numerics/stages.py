@@ -44,7 +44,6 @@ import numpy as np
 
 from numerics.two_layer import (
     _check_finite,
-    _check_int,
     _augment,
     init_two_layer,
     neuron_amplitudes,
@@ -73,14 +72,6 @@ def _loss_array(loss: Sequence[float]) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError("loss: values must be finite and > 0 (the criterion uses log L)")
     return arr
-
-
-def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    if window <= 1:
-        return values.copy()
-    kernel = np.ones(window) / window
-    padded = np.pad(values, (window // 2, window - 1 - window // 2), mode="edge")
-    return np.convolve(padded, kernel, mode="valid")
 
 
 def _window_average(values: np.ndarray, smooth: float) -> np.ndarray:

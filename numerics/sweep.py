@@ -306,7 +306,8 @@ def run_sweep(
             client.close()
     elif todo and workers > 1 and len(todo) > 1:
         backend = f"processes:{workers}"
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        try:
             pending = {pool.submit(_call, func_path, params): key for key, params in todo.items()}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -314,6 +315,10 @@ def run_sweep(
                     key = pending.pop(future)
                     error = future.exception()
                     finish(key, None if error else future.result(), error)
+        except BaseException:  # Ctrl-C: drop the queued runs at once (stored results stay)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     elif todo:
         for key, params in todo.items():
             try:

@@ -34,7 +34,8 @@ Training: gradient descent on :math:`R = \frac1{2n}\sum_i (f(x_i) - y_i)^2`. Two
 * ``lr_mode="fixed"`` (multi-stage loss): :math:`\eta_k = c_k\,\eta`, so iteration ↔ time.
 
 In both, :math:`c_0 = ` ``lr`` factor and :math:`c_k` is halved (and the step rejected) whenever
-the loss would rise, as the authors of the phase-diagram paper did. GD with a variable step is
+the loss would rise, as the authors of the phase-diagram paper did (it then recovers by a factor
+``lr_recovery`` = 1.1 per accepted step, up to :math:`c_0`). GD with a variable step is
 still a discretization of the same gradient-flow path (a reparametrization of time), and the
 phase diagram only uses the end point :math:`\theta(t^*)` of that path.
 """
@@ -61,6 +62,7 @@ __all__ = [
     "relative_distance",
     "feature_map",
     "neuron_amplitudes",
+    "warm_up",
 ]
 
 SCALE_CONVENTIONS = ("beta2_one", "alpha_one")
@@ -141,9 +143,9 @@ def phase_dataset(name: str = "three_point") -> tuple[np.ndarray, np.ndarray]:
 
     * ``"three_point"``: :math:`x = (-0.9, -0.1, 0.8)`, :math:`y = (0.3, -0.25, 0.45)` (a V shape,
       not fitted by a line), the 3-point 1-d setting of the phase-diagram experiments (§7);
-    * ``"staircase"``: 8 points of :math:`y = \tanh(3x) \cdot 0.6 + 0.2` ish
-      (:math:`y = 0.6\tanh(4x) + 0.3\,\mathrm{relu}(x - 0.2)^{1/2}`) on :math:`[-1, 1]`, used for
-      the multi-stage loss curves (§8).
+    * ``"staircase"``: 8 equispaced points on :math:`[-1, 1]` of
+      :math:`y = 0.6\tanh(4x) + 0.3\sqrt{\max(x - 0.2, 0)}`, used for the multi-stage loss
+      curves (§8): a one-direction fit leaves a residual, hence a secondary plateau.
     """
     if name == "three_point":
         X = np.array([[-0.9], [-0.1], [0.8]])
@@ -308,15 +310,11 @@ def _second_derivative_function(activation):
     r"""A plain function ``_gd_d2sigma(z)`` returning :math:`\sigma''(z)`, printed by
     SymPy (``pycode``) from :math:`d^2\sigma/dz^2` into a small file of the kernel cache, so that
     :func:`numerics.activations.kernel_module` can copy its source next to the kernels."""
-    import hashlib
-    import importlib.util
-    import os
-    import tempfile
-
     import sympy as sp
     from sympy.printing.pycode import pycode
 
-    from numerics.activations import activation_derivative_expr, kernel_cache_dir
+    from numerics._generated import load_generated_module
+    from numerics.activations import activation_derivative_expr
     from theory.activations import z
 
     second = sp.diff(activation_derivative_expr(activation), z)
@@ -326,16 +324,7 @@ def _second_derivative_function(activation):
         "def _gd_d2sigma(z):\n"
         f"    return float({pycode(second)})\n"
     )
-    name = "condense_d2sigma_" + hashlib.sha256(source.encode()).hexdigest()[:16]
-    path = kernel_cache_dir() / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w") as stream:
-            stream.write(source)
-        os.replace(temporary, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_generated_module(source, "condense_d2sigma", "kernels")
     return module._gd_d2sigma
 
 
@@ -440,8 +429,8 @@ def train_two_layer(
 ) -> TwoLayerRun:
     r"""Gradient descent on :math:`R = \frac1{2n}\sum_i(f(x_i)-y_i)^2` for the model of this module.
 
-    ``lr``: the initial factor :math:`c_0` of the step (normalized: :math:`\eta = c/L`, fixed:
-    :math:`\eta = c\cdot` ``lr``...; for ``lr_mode="fixed"`` ``lr`` *is* :math:`\eta_0`).
+    ``lr``: for ``lr_mode="normalized"`` the initial factor :math:`c_0` in :math:`\eta_k = c_k/L_k`;
+    for ``lr_mode="fixed"`` the step :math:`\eta_0` itself (:math:`\eta_k = c_k\eta_0`, :math:`c_0 = 1`).
     The factor halves (and the step is rejected) whenever the loss would rise, and after each
     accepted step it is multiplied by ``lr_recovery`` (≥ 1) up to its initial value (without this
     a ReLU kink can leave the step halved for good; ``lr_recovery=1`` is the authors' pure rule).

@@ -133,7 +133,6 @@ def test_bad_input():
         wasserstein_series([np.ones(3)])
 
 
-@pytest.mark.slow
 def test_stages_command_end_to_end(tmp_path):
     """`condense stages --quick`: figure, JSON, and its own pass criterion (three stages, slope ratio)."""
     import json

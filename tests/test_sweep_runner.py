@@ -121,3 +121,42 @@ def test_bad_input(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(ValueError, match="store"):
         ResultStore(tmp_path / "file")
+
+
+def slow_square_task(x: float, delay: float) -> dict:
+    import time
+
+    time.sleep(delay)
+    return {"square": x * x}
+
+
+def test_killed_sweep_loses_nothing_and_resumes(tmp_path):
+    """SIGKILL a sweep process mid-way: every stored file is valid, the resumed sweep runs only the rest."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    store = tmp_path / "store"
+    params = [{"x": float(i), "delay": 0.1} for i in range(20)]
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r});"
+        "from test_sweep_runner import slow_square_task;"
+        "from numerics.sweep import run_sweep;"
+        f"run_sweep(slow_square_task, {params!r}, store={str(store)!r}, workers=1, progress=False)"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-c", code], env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(store.glob("*.json"))) < 5:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    survivors = ResultStore(store)
+    keys = [run_key(slow_square_task, p) for p in params]
+    stored = [k for k in keys if survivors.path(k).exists()]
+    assert 5 <= len(stored) < 20
+    assert all(survivors.load(k) is not None for k in stored) and not survivors.corrupted
+    resumed = run_sweep(slow_square_task, params, store=store, workers=1, progress=False)
+    assert resumed.cached == len(stored) and resumed.computed == 20 - len(stored)
+    assert [r["square"] for r in resumed.results] == [float(i * i) for i in range(20)]

@@ -191,7 +191,6 @@ def test_bad_input():
         phase_diagram([1.0], [0.0], [10, 10], store="unused", progress=False)
 
 
-@pytest.mark.slow
 def test_feature_map_figure_shows_condensation_only_in_the_condensed_regime(tmp_path):
     from condense.figures import feature_maps_relu
 

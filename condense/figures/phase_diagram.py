@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from condense.figures._base import FigureResult, apply_style, save_figure
@@ -63,18 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def write_json_atomic(path: Path, data) -> Path:
-    """Write ``data`` as JSON to ``path`` atomically."""
+    """Write ``data`` as JSON to ``path`` atomically (never a partial file)."""
+    from numerics._generated import write_text_atomic
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=1))
     return path
 
 
@@ -126,7 +118,8 @@ def draw(diagrams: dict, out_dir: Path, stem: str = "phase_diagram") -> list[Pat
     apply_style()
     n = len(diagrams)
     fig, axes = plt.subplots(2, n, figsize=(5.2 * n, 8.6), squeeze=False)
-    markers = {"linear": ("o", "tab:blue"), "critical": ("s", "0.35"), "condensed": ("^", "tab:red")}
+    markers = {"linear": ("o", "tab:blue"), "critical": ("s", "0.35"), "condensed": ("^", "tab:red"),
+               "unresolved": ("D", "tab:purple")}
     for col, (act, pd) in enumerate(diagrams.items()):
         ax = axes[0, col]
         g, gp = pd.gammas, pd.gamma_primes
@@ -136,6 +129,8 @@ def draw(diagrams: dict, out_dir: Path, stem: str = "phase_diagram") -> list[Pat
             fig.colorbar(mesh, ax=ax, label="slope of log RD(θ_w*) vs log m")
         for label, (marker, color) in markers.items():
             ii, jj = np.nonzero(pd.label == label)
+            if label == "unresolved" and ii.size == 0:
+                continue
             ax.scatter(gp[jj], g[ii], marker=marker, facecolor="white", edgecolor=color, s=55, lw=1.6,
                        label=f"numeric: {label}", zorder=3)
         wrong = np.nonzero(pd.label != pd.theory)
@@ -157,10 +152,13 @@ def draw(diagrams: dict, out_dir: Path, stem: str = "phase_diagram") -> list[Pat
             for j in range(gp.size):
                 if gp[j] != gp[np.argmin(np.abs(gp))]:
                     continue  # the γ' ≈ 0 column: linear, critical and condensed along γ
-                rd = pd.rd_w[i, j].mean(axis=-1)
+                rd = np.exp(np.log(pd.rd_w[i, j]).mean(axis=-1))
                 color = markers[pd.theory[i, j]][1]
                 ax2.loglog(widths, rd, marker=markers[pd.label[i, j]][0], color=color,
                            label=f"γ={g[i]:g}, γ'={gp[j]:g}: slope {pd.slope[i, j]:+.2f}")
+        ax2.set_xticks(widths)
+        ax2.set_xticklabels([f"{int(w)}" for w in widths])
+        ax2.xaxis.set_minor_formatter(plt.NullFormatter())
         ax2.set_xlabel("width m")
         ax2.set_ylabel("RD(θ_w*) = ‖θ_w* − θ_w(0)‖/‖θ_w(0)‖")
         ax2.set_title(f"{act}: RD against width (colour: theory's regime)")
@@ -196,6 +194,8 @@ def make(
     paths = draw(diagrams, out_dir)
     data = {act: pd.to_json() for act, pd in diagrams.items()}
     paths.append(write_json_atomic(out_dir / "phase_diagram.json", data))
+    import numpy as np
+
     lines = []
     passed = True
     for act, pd in diagrams.items():
@@ -204,7 +204,8 @@ def make(
         lines.append(
             f"{act}: {agree}/{total} grid points at distance ≥ 0.2 from the boundary classified as the theory says "
             f"(threshold |slope| ≤ {pd.threshold:g} = critical; widths {list(pd.widths)}; "
-            f"{100 * pd.converged_fraction:.0f}% of runs reached the loss tolerance)."
+            f"{100 * pd.converged_fraction:.0f}% of runs reached the loss tolerance; slopes fitted over the runs that converged or stalled; "
+            f"{int(np.sum(pd.label == 'unresolved'))} points unresolved)."
         )
     return FigureResult(
         name=NAME,

@@ -155,7 +155,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, epsilon: float = 
         f"{None if st.initial_descent is None else list(st.initial_descent)}, secondary plateau "
         f"{None if st.secondary_plateau is None else list(st.secondary_plateau)} (criterion: "
         f"r = −d log L/d log k ≥ {data['rho']:g}·max r is descent). Initial-plateau length against log(1/ε) "
-        f"over ε = {list(data['scaling'].epsilons)}: fitted slope {data['scaling'].fitted_slope:.2f}, predicted "
+        f"over ε = {', '.join(f'{e:g}' for e in data['scaling'].epsilons)}: fitted slope {data['scaling'].fitted_slope:.2f}, predicted "
         f"1/log(1+η‖v'‖) = {data['scaling'].predicted_slope:.2f} (ratio {ratio:.3f}; pass if within 10%)."
     )
     return FigureResult(name=NAME, title=TITLE, claim=CLAIM, paths=paths, passed=passed, summary=summary,
