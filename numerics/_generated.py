@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
+from numerics._io import write_text_atomic
+
 _MODULES: dict[str, ModuleType] = {}
 
 
@@ -37,19 +39,6 @@ def cache_dir(kind: str) -> Path:
         except OSError:
             continue
     raise OSError("no writable directory for generated Numba modules (set CONDENSE_CACHE_DIR)")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (never a partial file)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def load_generated_module(source: str, prefix: str, kind: str) -> ModuleType:

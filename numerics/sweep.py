@@ -23,12 +23,13 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
+
+from numerics._io import write_text_atomic
 
 __all__ = [
     "run_key",
@@ -130,17 +131,7 @@ class ResultStore:
         record = {"format": _FORMAT, "key": key, "func": func, "params": _plain(params), "result": _plain(result)}
         record["checksum"] = _checksum(record)
         text = json.dumps(record, sort_keys=True, indent=1, allow_nan=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{key}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_text_atomic(self.path(key), text, fsync=True)
         return self.path(key)
 
     def __len__(self) -> int:

@@ -1,6 +1,5 @@
 """Figure discovery, `condense figure`, and bad input to the figure modules."""
 
-import math
 
 import pytest
 

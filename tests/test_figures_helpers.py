@@ -1,6 +1,5 @@
 """Measures behind the figures' checks, tested against independent closed forms."""
 
-import math
 
 import numpy as np
 import pytest

@@ -60,7 +60,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     from condense.figures._base import apply_style, save_figure
     from numerics import observed_escape_iteration
     from numerics.matrix_factorization import (
-        alignment, effective_blowup, init_factors, make_low_rank_matrix, random_mask, train_factorization,
+        effective_blowup, init_factors, make_low_rank_matrix, random_mask, train_factorization,
     )
 
     p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
@@ -141,7 +141,6 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
 
 def history_product(history) -> np.ndarray:
     """The final product :math:`W^L\\cdots W^1` of a factorization history."""
-    import numpy as np
     from numerics.matrix_factorization import product
 
     return product(history.factors)

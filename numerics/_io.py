@@ -1,0 +1,26 @@
+"""Atomic file writes: a reader never sees a partial file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_text_atomic(path: Path | str, text: str, *, fsync: bool = False) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and
+    ``os.replace``; with ``fsync`` the data reach the disk before the rename (crash-safe)."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+            if fsync:
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return path
