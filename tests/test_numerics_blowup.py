@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,25 +12,15 @@ from hypothesis import strategies as st
 
 from numerics.blowup import blowup_time, blowup_time_deep, naive_blowup_time, scipy_blowup_time
 from numerics.integrate import integrate_effective
+from theory.blowup import blowup_lower_bound, blowup_upper_bound, scalar_blowup_time
 
 SQRT3 = math.sqrt(3.0)
 
 
 def scalar_closed_form(a0: float, w0: float, u0: float) -> float:
-    r"""T* = \int_{a0}^\infty da / sqrt((a^2 - c1)(a^2 - c1 - c2)), c1 = a0^2 - w0^2,
-    c2 = w0^2 - u0^2 (theory-notes §4), by mpmath quadrature at 30 digits; independent of the
-    ODE solvers. (Switch to theory.blowup.scalar_blowup_time once it exists.)"""
-    try:
-        from theory.blowup import scalar_blowup_time
-
-        return float(scalar_blowup_time(a0, w0, u0, digits=30))
-    except ImportError:
-        pass
-    with mp.workdps(30):
-        a0, w0, u0 = mp.mpf(a0), mp.mpf(w0), mp.mpf(u0)
-        c1, c2 = a0**2 - w0**2, w0**2 - u0**2
-        # substitute a = a0 + x/(1-x) to map [a0, inf) onto [0, 1)
-        return float(mp.quad(lambda a: 1 / mp.sqrt((a**2 - c1) * (a**2 - c1 - c2)), [a0, 2 * a0 + 1, mp.inf]))
+    r"""The elliptic closed form of theory-notes §4 (``theory.blowup.scalar_blowup_time``, mpmath at
+    30 digits; itself tested against ``mpmath.ellipf``): independent of the ODE solvers."""
+    return float(scalar_blowup_time(a0, w0, u0, digits=30))
 
 
 def random_state(rng, m1, m2, scale=1.0):
@@ -210,3 +199,26 @@ def test_bad_input_deep_and_naive():
         blowup_time_deep(np.ones(3))
     with pytest.raises(ValueError, match="M"):
         naive_blowup_time([1.0], [[1.0]], [1.0], 0.5)
+
+
+@given(st.integers(3, 5), st.integers(0, 2**31 - 1), st.floats(-3.0, 3.0))
+def test_reported_bounds_are_the_theory_bounds(depth, seed, log_scale):
+    """``BlowupResult.lower``/``upper`` (numerics.blowup.bounds, written to avoid overflow) equal
+    the bounds derived in ``theory.blowup`` at the same state, for depths 3..5."""
+    rng = np.random.default_rng(seed)
+    widths = tuple(int(m) for m in rng.integers(1, 4, size=depth - 1))
+    factors = [rng.normal(size=widths[0]) * 10.0**log_scale]
+    factors += [rng.normal(size=(widths[k], widths[k - 1])) * 10.0**log_scale for k in range(1, depth - 1)]
+    factors.append(rng.normal(size=widths[-1]) * 10.0**log_scale)
+    product = factors[0]
+    for matrix in factors[1:-1]:
+        product = matrix @ product
+    energy = float(factors[-1] @ product)
+    r0 = math.sqrt(sum(float(np.sum(f**2)) for f in factors))
+    result = blowup_time_deep(factors)
+    assert result.lower == pytest.approx(blowup_lower_bound(r0, depth), rel=1e-12)
+    expected_upper = blowup_upper_bound(energy, depth)
+    if expected_upper is None:
+        assert result.upper is None
+    else:
+        assert result.upper == pytest.approx(expected_upper, rel=1e-9)
