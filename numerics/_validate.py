@@ -44,7 +44,7 @@ def real_number(x, name: str, *, low: float, high: float = math.inf, low_open: b
 
 
 def tolerances(rtol, atol) -> tuple[float, float]:
-    """Relative tolerance in ``[1e-14, 1)`` and absolute tolerance ``>= 0``."""
+    """Relative tolerance in ``[1e-14, 0.5]`` and finite absolute tolerance ``>= 0``."""
     rtol = real_number(rtol, "rtol", low=1e-14, high=0.5)
     atol = real_number(atol, "atol", low=0.0, high=math.inf)
     if atol == math.inf:

@@ -52,10 +52,15 @@ from numerics.rk import (
 )
 
 # monitor slots in the parameter vector (after p[0] = L and the widths)
-_SLOT_TAIL, _SLOT_RESID, _SLOT_STILL = 0, 1, 2
+_SLOT_TAIL, _SLOT_RESID, _SLOT_STILL, _SLOT_STILL_MIN = 0, 1, 2, 3
 _CODE_BLOWUP, _CODE_STILL = 1, 2
 #: residual ||F(θ) - L E(θ) θ|| below which a direction with E(θ) <= 0 counts as a fixed point
 STILL_TOLERANCE = 1e-13
+#: the same for a direction with E(θ) < 0, times sqrt(dim): only the ray of the minimum itself is such a
+#: fixed point, and it is a *source* of the projected flow (gradient ascent of E on the sphere), so a
+#: state 1e-13 away from it still leaves it and blows up (e.g. (a, w, u) = (-(1 - 1e-13), 1, 1):
+#: T* = 7.0e6 by the closed form); at exact data the residual is a few 1e-16
+STILL_TOLERANCE_MINIMUM = 2e-15
 _S_END = 1e12  # rescaled time horizon (the monitor stops long before)
 _MAX_STEPS = 200_000
 
@@ -79,7 +84,7 @@ def _blowup_monitor_c(s, z_ptr, f_ptr, n, p_ptr, n_p):
         tail = f[dim + 1] / ((depth - 2) * lam)
         if resid <= p[depth + _SLOT_RESID] and tail <= p[depth + _SLOT_TAIL] * z[dim + 1]:
             return _CODE_BLOWUP
-    elif resid <= p[depth + _SLOT_STILL]:
+    elif resid <= (p[depth + _SLOT_STILL_MIN] if lam < -p[depth + _SLOT_STILL] else p[depth + _SLOT_STILL]):
         return _CODE_STILL
     return 0
 
@@ -118,15 +123,31 @@ class BlowupResult:
         return out
 
 
+def _power(r0: float, k: int) -> float:
+    r""":math:`r_0^k` as a float that saturates to ``inf`` / ``0`` instead of raising
+    ``OverflowError`` (Python's ``float ** int`` raises where NumPy saturates)."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        return float(np.float64(r0) ** k)
+
+
+def _norm(y: np.ndarray) -> float:
+    r""":math:`\|y\|_2` without overflow or underflow of the squares (scaled by :math:`\max|y_i|`)."""
+    peak = float(np.max(np.abs(y)))
+    if peak == 0.0 or not math.isfinite(peak):
+        return peak
+    return peak * float(np.linalg.norm(y / peak))
+
+
 def bounds(r0: float, e_theta: float, depth: int) -> tuple[float, float | None]:
     r"""Lower and upper bounds on :math:`T^*` for :math:`\|y_0\| = r_0`,
     :math:`E(\theta_0) = ` ``e_theta`` (theory-notes §4; module docstring)."""
     if depth == 2:
         return math.inf, None
-    lower = depth ** (depth / 2 - 1) / ((depth - 2) * r0 ** (depth - 2))
+    r0_power = _power(r0, depth - 2)
+    lower = depth ** (depth / 2 - 1) / ((depth - 2) * r0_power) if r0_power > 0 else math.inf
     upper = None
     if e_theta > 0:  # E0^{-(L-2)/L}/(L-2) with E0 = r0^L E(θ0), written without overflow
-        upper = r0 ** (-(depth - 2)) * e_theta ** (-(depth - 2) / depth) / (depth - 2)
+        upper = _power(r0, -(depth - 2)) * e_theta ** (-(depth - 2) / depth) / (depth - 2)
     return lower, upper
 
 
@@ -145,17 +166,18 @@ def _result(t_star, lower, upper, theta, lam, blew_up, widths, **diag) -> Blowup
 
 def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: str) -> BlowupResult:
     depth = len(widths) + 1
-    r0 = float(np.linalg.norm(y0))
+    r0 = _norm(y0)
     base = {"depth": depth, "r0": r0, "method": method, "rtol": rtol}
     if r0 == 0.0:
         return _result(math.inf, math.inf, None, None, None, False, widths, reason="y0 = 0 is an equilibrium", **base)
     theta0 = y0 / r0
-    p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE))
+    p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE,
+                                    STILL_TOLERANCE_MINIMUM * math.sqrt(y0.shape[0])))
     z0 = np.concatenate([theta0, [0.0, 0.0]])
     f0 = np.empty_like(z0)
     e_theta = float(projected_field_p(z0, f0, p))
     lower, upper = bounds(r0, e_theta, depth)
-    base["E0"] = e_theta * r0**depth if r0 < 1e100 else math.copysign(math.inf, e_theta)
+    base["E0"] = e_theta * _power(r0, depth) if e_theta else 0.0
     if depth == 2:
         return _result(
             math.inf, lower, upper, None, None, False, widths,
@@ -181,7 +203,7 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
         residual=resid, log_r_end=float(z[dim]), solver_status=res.status,
         sphere_drift=abs(float(np.linalg.norm(z[:dim])) - 1.0),
     )
-    scale = r0 ** (-(depth - 2))
+    scale = _power(r0, -(depth - 2))
     if res.status == STATUS_MONITOR and res.monitor_code == _CODE_BLOWUP:
         tail = float(f[dim + 1]) / ((depth - 2) * lam)
         t_theta = float(z[dim + 1]) + tail
@@ -257,14 +279,16 @@ def naive_blowup_time(a, W, u, M: float, *, rtol: float = 1e-12, method: str = "
     y0, (m1, m2) = _validate.depth3_state(a, W, u)
     rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
     method = _check_method(method)
-    r0 = float(np.linalg.norm(y0))
+    r0 = _norm(y0)
+    if r0 == 0.0:
+        return math.inf  # y0 = 0 is an equilibrium
     M = _validate.real_number(M, "M", low=r0, low_open=True)
     if not math.isfinite(M):
         raise ValueError(f"M: expected a finite threshold > ||y0|| = {r0:g}, got {M!r}")
     from numerics.kernels import chain_field_c
 
     theta0 = y0 / r0  # homogeneity: tau_M(y0) = tau_{M/r0}(theta0) / r0
-    e_theta = float(theta0[:m2] @ (y0[m2 : m2 + m1 * m2].reshape(m2, m1) @ y0[-m1:])) / r0**2
+    e_theta = float(theta0[:m2] @ (theta0[m2 : m2 + m1 * m2].reshape(m2, m1) @ theta0[-m1:]))
     lower, upper = bounds(1.0, e_theta, 3)
     t_end = 1.001 * upper if upper is not None else 1e6 * lower
     res = solve(chain_field_c, chain_params((m1, m2)), theta0, t_end, method=method, rtol=rtol,

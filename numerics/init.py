@@ -30,8 +30,10 @@ def check_dims(dims) -> tuple[int, ...]:
 
 
 def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise TypeError(f"seed: expected an int >= 0, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed: must be an int >= 0, got {seed}")
     return int(seed)
 
 

@@ -21,6 +21,7 @@ default). A solution that blows up before ``t_end`` ends with status ``-1`` (ste
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numba as nb
@@ -101,10 +102,10 @@ def _options(t_end, rtol, atol, method, t_eval, max_norm, event, event_direction
     if event is not None:
         event_c = event if hasattr(event, "address") else make_event(event)
     event_direction = _validate.real_number(event_direction, "event_direction", low=-1.0, high=1.0)
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+    if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 1:
         raise ValueError(f"max_steps: expected an int >= 1, got {max_steps!r}")
     return dict(t_end=t_end, rtol=rtol, atol=atol, method=method, t_eval=grid, max_norm=max_norm,
-                event=event_c, event_direction=event_direction, max_steps=max_steps)
+                event=event_c, event_direction=event_direction, max_steps=int(max_steps))
 
 
 def _run(field_c, p, y0, shapes, opts, event_terminal) -> Trajectory:

@@ -442,6 +442,8 @@ def effective_blowup(
     r0 = float(np.linalg.norm(flat0))
     if r0 == 0:
         raise ValueError("factors: all zero; the flow does not move")
+    if not np.any(target):
+        raise ValueError("target: P_Omega(M) = 0, so E = 0: the effective model is degenerate (no blow-up)")
 
     def split(theta):
         return [part.reshape(shape) for part, shape in zip(np.split(theta, np.cumsum(sizes)[:-1]), shapes)]

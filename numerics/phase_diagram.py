@@ -256,13 +256,20 @@ def phase_diagram(
     widths = tuple(int(m) for m in widths)
     if len(set(widths)) < 2 or any(m < 2 or m % 2 for m in widths):
         raise ValueError(f"widths: need at least two distinct even widths >= 2, got {widths}")
-    seeds = tuple(int(s) for s in seeds)
+    seeds = tuple(seeds)
     if not seeds:
         raise ValueError("seeds: need at least one seed")
+    for s in seeds:  # int(0.5) would silently become seed 0
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"seeds: every seed must be an int >= 0, got {seeds!r}")
+    seeds = tuple(int(s) for s in seeds)
+    classify_slope(0.0, threshold)  # check threshold now, not after the whole sweep
     defaults = {
         name: p.default for name, p in inspect.signature(phase_point).parameters.items()
         if p.default is not inspect.Parameter.empty
     }
+    if "seed" in run_options:  # would be silently replaced by the entries of ``seeds``
+        raise TypeError("seed: not an option of phase_diagram; pass seeds=(...) instead")
     unknown = set(run_options) - set(defaults)
     if unknown:
         raise TypeError(f"run_options: unknown option(s) {sorted(unknown)}; allowed: {sorted(defaults)}")

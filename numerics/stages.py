@@ -99,8 +99,9 @@ def descent_rate(loss: Sequence[float], smooth: float = 0.05) -> np.ndarray:
 class Stages:
     """Stage boundaries (iteration indices, half-open ``[start, end)``) of a loss curve.
 
-    ``secondary_plateau`` is ``None`` when no plateau of at least ``min_plateau`` iterations
-    follows the initial descent; ``descents`` lists every descending run found.
+    ``secondary_plateau`` is ``None`` when the plateau after the initial descent spans less than
+    the factor ``min_plateau_ratio`` in log-time (module docstring); ``descents`` lists every
+    descending run found.
     """
 
     initial_plateau: tuple[int, int]
@@ -166,11 +167,18 @@ def predicted_plateau_slope(X: np.ndarray, y: np.ndarray, lr: float) -> float:
     (bias appended), for :math:`\sigma'(0) = 1`, :math:`\alpha = 1` (module docstring)."""
     X1 = _augment(X)
     y = np.asarray(y, dtype=float)
+    if y.shape != (X1.shape[0],):
+        raise ValueError(f"y: must have shape ({X1.shape[0]},) to match X, got {y.shape}")
+    if not (np.all(np.isfinite(X1)) and np.all(np.isfinite(y))):
+        raise ValueError("X, y: must be finite")
     lr = _check_finite("lr", lr)
     if lr <= 0:
         raise ValueError(f"lr: must be > 0, got {lr}")
     v = X1.T @ y / X1.shape[0]
-    return 1.0 / math.log1p(lr * float(np.linalg.norm(v)))
+    norm = float(np.linalg.norm(v))
+    if norm == 0.0:
+        raise ValueError("X, y: v' = (1/n) sum_i y_i x~_i is zero: no target direction, the plateau never ends")
+    return 1.0 / math.log1p(lr * norm)
 
 
 def amplitude_distributions(run: TwoLayerRun) -> tuple[np.ndarray, list[np.ndarray]]:

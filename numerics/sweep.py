@@ -257,11 +257,12 @@ def run_sweep(
     keys = [run_key(func_path, p) for p in params_list]
     start = time.perf_counter()
     results: dict[str, dict] = {}
+    corrupt_before = len(store.corrupted)  # a reused store keeps the corruptions of earlier sweeps
     for key in dict.fromkeys(keys):
         stored = store.load(key)
         if stored is not None:
             results[key] = stored
-    corrupt = len(store.corrupted)
+    corrupt = len(store.corrupted) - corrupt_before
     todo = {key: params for key, params in zip(keys, params_list) if key not in results}
     cached = len(set(keys)) - len(todo)
     bar = _Progress(label, len(set(keys)), cached, progress)
@@ -269,10 +270,13 @@ def run_sweep(
 
     def finish(key: str, outcome: dict | None, error: BaseException | None) -> None:
         if error is None:
-            outcome = _plain(outcome)
-            store.save(key, func_path, todo[key], outcome)
-            results[key] = outcome
-        else:
+            try:  # a result that cannot be stored fails this run only, not the whole sweep
+                outcome = _plain(outcome)
+                store.save(key, func_path, todo[key], outcome)
+                results[key] = outcome
+            except TypeError as exc:
+                error = TypeError(f"func: {func_path} returned a result that is not JSON-like ({exc})")
+        if error is not None:
             failures[key] = error
         bar.step(failed=error is not None)
 

@@ -394,7 +394,7 @@ def train_network(
             )
     loss = loss[: done + 1] if diverged else loss
     record_steps = np.arange(0, done + 1, record_every)[:n_recorded]
-    final_loss = float(loss[-1]) if diverged else risk(X, y, _unflatten(params, shapes, offsets), activation)
+    final_loss = float(loss[-1]) if diverged else _risk_unchecked(X, y, _unflatten(params, shapes, offsets), activation)
     return _finish(
         loss, records, record_steps, params, shapes, offsets, steps, done, diverged, lr, activation, t0, final_loss
     )
@@ -402,16 +402,31 @@ def train_network(
 
 def network_output(X, weights: Sequence[np.ndarray], activation="tanh") -> np.ndarray:
     r""":math:`f_\theta(x_i) = a^\top\sigma(W^{L-1}\cdots\sigma(W^1 x_i))` for each row of ``X`` (NumPy)."""
+    hidden = _as_float_array(X, "X")
+    if hidden.ndim != 2 or not np.all(np.isfinite(hidden)):
+        raise ValueError(f"X: expected a finite 2-d array of shape (n, d), got shape {hidden.shape}")
+    weights = check_weights(weights, input_dim=hidden.shape[1])
     sigma = compile_activation(activation).sigma_np
-    hidden = np.asarray(X, dtype=float)
     for matrix in weights[:-1]:
-        hidden = sigma(hidden @ np.asarray(matrix, dtype=float).T)
-    return hidden @ np.asarray(weights[-1], dtype=float)
+        hidden = sigma(hidden @ matrix.T)
+    return hidden @ weights[-1]
+
+
+def _risk_unchecked(X, y, weights, activation) -> float:
+    """:func:`risk` on validated data; the weights may be non-finite (after a diverging last update)."""
+    sigma = compile_activation(activation).sigma_np
+    hidden = X
+    with np.errstate(over="ignore", invalid="ignore"):
+        for matrix in weights[:-1]:
+            hidden = sigma(hidden @ matrix.T)
+        residual = hidden @ weights[-1] - y
+        return float(0.5 * np.mean(residual**2))
 
 
 def risk(X, y, weights: Sequence[np.ndarray], activation="tanh") -> float:
     r""":math:`R(\theta) = \frac1{2n}\sum_i (f_\theta(x_i) - y_i)^2` (NumPy)."""
-    residual = network_output(X, weights, activation) - np.asarray(y, dtype=float)
+    X, y = check_data(X, y)
+    residual = network_output(X, weights, activation) - y
     return float(0.5 * np.mean(residual**2))
 
 
@@ -437,7 +452,7 @@ def train_network_numpy(
         done, diverged, records, record_steps, weights = _numpy_loop(X, y, weights, pair, lr, steps, record_every, loss)
     loss = loss[: done + 1] if diverged else loss
     params = _flatten(weights)
-    final_loss = float(loss[-1]) if diverged else risk(X, y, weights, activation)
+    final_loss = float(loss[-1]) if diverged else _risk_unchecked(X, y, weights, activation)
     return _finish(
         loss, records, record_steps, params, shapes, offsets, steps, done, diverged, lr, activation, t0, final_loss
     )

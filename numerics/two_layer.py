@@ -175,6 +175,7 @@ def init_two_layer(
     beta2 = _check_finite("beta2", beta2)
     if beta1 <= 0 or beta2 <= 0:
         raise ValueError(f"beta1, beta2: must be > 0, got {beta1}, {beta2}")
+    seed = _check_int("seed", seed, 0)  # None would draw fresh OS entropy: not reproducible
     rng = np.random.default_rng(seed)
     if antisymmetric:
         if m % 2:
@@ -191,8 +192,8 @@ def init_two_layer(
 
 def _augment(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X: must have shape (n, d), got shape {X.shape}")
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X: must have shape (n, d) with n >= 1, got shape {X.shape}")
     return np.ascontiguousarray(np.hstack([X, np.ones((X.shape[0], 1))]))
 
 
@@ -366,7 +367,8 @@ def _record_marks(record_every: int, record_steps, max_steps: int) -> np.ndarray
         marks = np.unique(np.asarray(record_steps, dtype=int))
         if marks.ndim != 1 or (marks.size and marks[0] < 0):
             raise ValueError("record_steps: need non-negative iteration numbers")
-        return marks[(marks > 0) & (marks <= max_steps)] if marks.size else np.array([0])
+        kept = marks[(marks > 0) & (marks <= max_steps)]
+        return kept if kept.size else np.array([0])  # still record the start and the end
     if record_every:
         return np.arange(record_every, max_steps + 1, record_every)
     return np.empty(0, dtype=int)
@@ -445,9 +447,9 @@ def train_two_layer(
         raise ValueError(f"y: must have shape ({X1.shape[0]},) to match X, got {y.shape}")
     a = np.array(a0, dtype=float)
     W = np.array(W0, dtype=float)
-    if a.ndim != 1 or W.shape != (a.shape[0], X1.shape[1]):
+    if a.ndim != 1 or a.shape[0] == 0 or W.shape != (a.shape[0], X1.shape[1]):
         raise ValueError(
-            f"a0, W0: need shapes (m,) and (m, d+1) = (m, {X1.shape[1]}), got {a.shape} and {W.shape}"
+            f"a0, W0: need shapes (m,) and (m, d+1) = (m, {X1.shape[1]}) with m >= 1, got {a.shape} and {W.shape}"
         )
     alpha = _check_finite("alpha", alpha)
     lr = _check_finite("lr", lr)
@@ -517,6 +519,8 @@ def relative_distance(theta0: np.ndarray, theta: np.ndarray) -> float:
     theta = np.asarray(theta, dtype=float)
     if theta0.shape != theta.shape:
         raise ValueError(f"theta: shape {theta.shape} differs from theta0 shape {theta0.shape}")
+    if not (np.all(np.isfinite(theta0)) and np.all(np.isfinite(theta))):
+        raise ValueError("theta0, theta: must be finite (RD of a diverged run is undefined)")
     norm0 = float(np.linalg.norm(theta0))
     if norm0 == 0.0:
         raise ValueError("theta0: must be nonzero (RD is relative to it)")

@@ -79,3 +79,18 @@ def test_explicit_options_win_over_quick_defaults():
     assert resolve_parameters(add_arguments, {})["width"] == 200  # the option's default
     with pytest.raises(TypeError, match="widht"):
         resolve_parameters(add_arguments, {"widht": 3})
+
+
+def test_figure_help_states_each_default_once_and_never_none(capsys):
+    import re
+
+    for name in discover_figures()[0]:
+        with pytest.raises(SystemExit):
+            main(["figure", name, "--help"])
+        options = capsys.readouterr().out.split("options:", 1)[1]
+        for entry in re.split(r"\n(?=  -)", options)[1:]:  # an option's entry starts a line with "  -"
+            entry = " ".join(entry.split())  # undo the line wrapping
+            if entry.startswith("-h"):
+                continue
+            assert entry.count("(default") == 1, (name, entry)
+            assert "(default: None)" not in entry, (name, entry)

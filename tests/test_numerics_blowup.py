@@ -222,3 +222,39 @@ def test_reported_bounds_are_the_theory_bounds(depth, seed, log_scale):
         assert result.upper is None
     else:
         assert result.upper == pytest.approx(expected_upper, rel=1e-9)
+
+
+@pytest.mark.parametrize("depth, x0", [(3, 1e200), (3, 1e-200), (3, 1e-160), (4, 1e120), (5, 1e80), (5, 1e-80)])
+def test_extreme_scales_balanced_scalar(depth, x0):
+    """T* = 1/((L-2) x0^{L-2}) for all factors equal to x0, also where ||y0||^2 or ||y0||^L leave
+    the float range (the module promises no overflow for huge or tiny states)."""
+    factors = [np.array([x0])] + [np.array([[x0]])] * (depth - 2) + [np.array([x0])]
+    res = blowup_time_deep(factors)
+    expected = 1.0 / (depth - 2) / x0 ** (depth - 2)
+    assert res.blew_up
+    assert abs(res.t_star - expected) <= 1e-11 * expected
+    assert res.lower <= res.t_star * (1 + 1e-12) and res.t_star <= res.upper * (1 + 1e-12)
+    if depth == 3:
+        ref = blowup_time(np.array([x0]), np.array([[x0]]), np.array([x0]))
+        assert abs(ref.t_star - expected) <= 1e-11 * expected
+
+
+@pytest.mark.parametrize("x0", [1e-200, 1e200])
+def test_naive_method_at_extreme_scales(x0):
+    """tau_M(c y0) = tau_{M/c}(y0)/c; at balanced data tau_M = 1/x0 - sqrt3/M to first order."""
+    unit = naive_blowup_time(np.array([1.0]), np.array([[1.0]]), np.array([1.0]), M=1e6)
+    scaled = naive_blowup_time(np.array([x0]), np.array([[x0]]), np.array([x0]), M=1e6 * x0)
+    assert abs(scaled * x0 - unit) <= 1e-12 * unit
+    assert abs(unit - (1.0 - SQRT3 / 1e6)) <= 1e-11
+
+
+@pytest.mark.parametrize("d", [1e-13, 1e-14])
+def test_near_the_minimum_ray_still_blows_up(d):
+    """(a, w, u) = (-(1 - d), 1, 1): the smallest modulus is strictly smallest, so the closed form
+    is finite (T* ~ pi/sqrt(2d)); the minimum direction is a source of the projected flow, so a
+    state 450 ulp (d = 1e-13) away from it must not be reported as 'no blow-up within round-off'.
+    T* is ill-conditioned here (relative condition ~ eps/d), hence the loose tolerance."""
+    res = blowup_time(np.array([-(1.0 - d)]), np.array([[1.0]]), np.array([1.0]))
+    ref = scalar_closed_form(-(1.0 - d), 1.0, 1.0)
+    assert res.blew_up
+    assert abs(res.t_star - ref) <= 0.05 * ref

@@ -111,3 +111,30 @@ def test_codegen_substitutes_parameters_and_integrates():
     assert traj.status == 0
     assert np.allclose(traj.y[:, 0], np.cosh(2 * traj.t), rtol=1e-10)
     assert np.allclose(traj.y[:, 1], np.sinh(2 * traj.t) / 2, rtol=1e-10)
+
+
+def test_float_parameters_are_printed_exactly():
+    """A float in ``subs`` (or in the model) reaches the compiled code bit for bit: SymPy's own
+    printer keeps 15 digits, which turns sqrt(2) into 1.4142135623731 (3e-15 off)."""
+    p, q, c = sp.symbols("p q c")
+
+    class Scaled:
+        state_symbols = (p, q)
+        vector_field = sp.Matrix([c * q, sp.Float(0.12345678901234566) * p])
+
+    compiled = compile_model(Scaled(), subs={c: np.sqrt(2.0)})
+    out = compiled.field(np.array([1.0, 1.0]))
+    assert out[0] == np.sqrt(2.0)
+    assert out[1] == 0.12345678901234566
+
+
+@pytest.mark.slow
+def test_kernel_blas_branch_matches_symbolic_field():
+    """Blocks with >= 1024 entries take the np.dot branch of the kernels (never reached by the fast
+    tests at widths <= 3): tie it to the symbolic field too (widths (32, 33): W has 1056 entries)."""
+    widths = (32, 33)
+    model, field, energy = symbolic(widths)
+    y = np.random.default_rng(7).standard_normal(len(model.state_symbols))
+    ref = field(y)
+    assert np.allclose(chain_field(y, widths), ref, rtol=0, atol=1e-13 * np.abs(ref).max())
+    assert chain_energy(y, widths) == pytest.approx(energy(y), rel=1e-12)

@@ -193,3 +193,12 @@ def test_bad_input_model_and_ensemble():
         integrate_model((2, 0), np.ones(5), 1.0)
     with pytest.raises(ValueError, match="y0s"):
         integrate_ensemble((1, 1), np.ones((2, 4)), 1.0)
+
+
+def test_numpy_integer_max_steps_is_accepted():
+    """np.int64 is an integer: max_steps=np.int64(3) stops after 3 accepted steps like max_steps=3."""
+    a, W, u = np.ones(2), np.full((2, 3), 0.1), np.ones(3)
+    plain = integrate_effective(a, W, u, 0.5, max_steps=3)
+    numpy_int = integrate_effective(a, W, u, 0.5, max_steps=np.int64(3))
+    assert plain.status == numpy_int.status == -2
+    assert np.array_equal(plain.y, numpy_int.y)

@@ -173,3 +173,10 @@ def test_divergence_and_bad_input():
         make_low_rank_matrix((3, 3), rank=4)
     with pytest.raises(ValueError, match="depth"):
         effective_blowup(init_factors((3, 3), 2, 1.0, 0), M[:3, :3])
+
+
+def test_effective_blowup_zero_target_is_a_clear_error():
+    # E = <0, W3 W2 W1> = 0: the effective model is degenerate (the analogue of v' = 0)
+    factors = init_factors((4, 4), 3, 1e-2, seed=0)
+    with pytest.raises(ValueError, match="target"):
+        effective_blowup(factors, np.zeros((4, 4)))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from numerics.data import make_dataset
 from numerics.init import gaussian_init
-from numerics.training import risk, train_network, train_network_numpy
+from numerics.training import network_output, risk, train_network, train_network_numpy
 
 FAST_ACTIVATIONS = ["tanh", "sin", "relu", "xtanh"]
 
@@ -164,3 +164,27 @@ def test_bad_input_names_the_argument(change, error, name):
     arguments = {**GOOD, "lr": 0.1, "steps": 5, **change}
     with pytest.raises(error, match=name.replace("[", r"\[").replace("]", r"\]")):
         train_network(**arguments)
+
+
+def test_divergence_on_the_last_update_is_reported():
+    # the loss before every update is finite, the loss after the last one is not
+    X, y = make_dataset("linear", n=10, d=3, seed=0)
+    weights = gaussian_init((3, 4, 4), scale=1.0, seed=0)
+    finite_steps = len(train_network(X, y, weights, "xtanh", lr=50.0, steps=10_000).loss) - 1
+    history = train_network(X, y, weights, "xtanh", lr=50.0, steps=finite_steps)
+    assert np.all(np.isfinite(history.loss)) and len(history.loss) == finite_steps
+    assert history.diverged and not math.isfinite(history.final_loss)
+    assert "after the last update" in history.message
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: risk(np.ones((3, 2)), np.ones(4), GOOD["weights"]), "y"),  # was a broadcast error
+        (lambda: risk(np.array([[np.nan, 1.0]] * 3), np.ones(3), GOOD["weights"]), "X"),  # was a silent nan
+        (lambda: network_output(np.ones((3, 5)), GOOD["weights"]), "weights[0]"),  # was a matmul error
+    ],
+)
+def test_risk_and_output_bad_input(call, name):
+    with pytest.raises(ValueError, match=name.replace("[", r"\[")):
+        call()

@@ -206,3 +206,11 @@ def test_fast_tanh_within_three_ulp_of_mpmath():
     assert fast_tanh(np.inf) == 1.0 and fast_tanh(-np.inf) == -1.0
     assert math.isnan(fast_tanh(np.nan))
     assert math.copysign(1.0, fast_tanh(-0.0)) == -1.0
+
+
+def test_negative_seed_is_a_value_error():
+    # a negative int has the right type and a wrong value
+    with pytest.raises(ValueError, match="seed"):
+        gaussian_init((3, 4), 0.1, -1)
+    with pytest.raises(TypeError, match="seed"):
+        gaussian_init((3, 4), 0.1, 1.5)

@@ -138,3 +138,37 @@ def test_out_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="not a folder"):
         build_report(tmp_path / "file", ReportConfig(verify=False), figures={}, broken=[], progress=Progress(io.StringIO()))
+
+
+def test_a_failed_figure_shows_the_quick_parameters_it_ran_with(tmp_path):
+    module = _module("quickfail", fails=True)
+    module.QUICK = {"size": 1}
+    outcome, _ = _build(tmp_path, {"quickfail": module}, quick=True)
+    assert outcome.errors == ["Figure 1. Title quickfail"]
+    assert outcome.parts[-1].params["size"] == 1  # the --quick default, not the option's default 3
+    assert "| `size` | `1` |" in outcome.report_md.read_text()
+    outcome, _ = _build(tmp_path, {"quickfail": module}, quick=True, figure_params={"quickfail": {"size": 7}})
+    assert outcome.parts[-1].params["size"] == 7  # an explicit choice wins over the quick default
+
+
+def test_values_computed_by_a_figure_are_not_presented_as_options(tmp_path):
+    outcome, _ = _build(tmp_path, {"good": _module("good")})
+    md = outcome.report_md.read_text()
+    # `size` is an option of the figure; `seed_seen` is a value its make() reported
+    assert "`size=3`, " in md and "`seed_seen=0` (computed)" in md and "`size=3` (computed)" not in md
+    assert "| `seed_seen` (computed) | `0` |" in md and "| `size` | `3` |" in md
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert summary["parts"][-1]["computed"] == ["seed_seen"]
+
+
+def test_a_figure_that_fails_on_a_rerun_leaves_no_old_picture(tmp_path):
+    figures_dir = tmp_path / "out" / "figures"
+    _build(tmp_path, {"good": _module("good"), "flaky": _module("flaky")})
+    assert (figures_dir / "flaky.png").exists()
+    (figures_dir / "mine.txt").write_text("a file the report did not write")
+    outcome, _ = _build(tmp_path, {"good": _module("good"), "flaky": _module("flaky", fails=True)})
+    assert outcome.errors == ["Figure 2. Title flaky"]
+    assert not (figures_dir / "flaky.png").exists()  # no stale picture beside a report saying it failed
+    assert (figures_dir / "good.png").exists() and (figures_dir / "mine.txt").exists()
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert summary["figure_files"] == ["good.png"]

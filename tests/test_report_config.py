@@ -96,3 +96,41 @@ def test_cli_rejects_a_bad_config_before_computing(tmp_path, capsys):
     assert main(["report", "--out", str(tmp_path / "out"), "--config", str(config)]) == 2
     assert "no_such_figure" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def _comma_ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+
+
+def _comma_figure():
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--widths", type=_comma_ints, default=None)
+        parser.add_argument("--names", default="a,b", help="comma-separated names")
+
+    return SimpleNamespace(NAME="gamma", TITLE="gamma", CLAIM="c", add_arguments=add_arguments, make=None)
+
+
+def test_comma_separated_options_accept_a_list_or_the_text():
+    figures = {"gamma": _comma_figure()}
+    for given in ([250, 500], "250,500"):
+        config = parse_config({"figure": {"gamma": {"widths": given}}}, figures)
+        assert config.params_for("gamma") == {"widths": (250, 500)}
+
+
+@pytest.mark.parametrize("given", ["250,abc", [250, "abc"]])
+def test_a_bad_comma_separated_value_is_a_clear_value_error(given):
+    with pytest.raises(ValueError) as info:
+        parse_config({"figure": {"gamma": {"widths": given}}}, {"gamma": _comma_figure()})
+    assert "'gamma'" in str(info.value) and "'widths'" in str(info.value) and "integers" in str(info.value)
+
+
+def test_a_comma_separated_text_option_accepts_a_list_of_strings():
+    figures = {"gamma": _comma_figure()}
+    assert parse_config({"figure": {"gamma": {"names": ["relu", "tanh"]}}}, figures).params_for("gamma") == {
+        "names": "relu,tanh"}
+    assert parse_config({"figure": {"gamma": {"names": "relu"}}}, figures).params_for("gamma") == {"names": "relu"}
+    with pytest.raises(TypeError, match="names"):
+        parse_config({"figure": {"gamma": {"names": ["relu", 3]}}}, figures)

@@ -144,3 +144,17 @@ def test_stages_command_end_to_end(tmp_path):
     assert data["stages"]["secondary_plateau"] is not None
     assert abs(data["plateau_scaling"]["ratio"] - 1) < 0.1
     assert (tmp_path / "stages.png").exists() and (tmp_path / "stages.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "X, y, lr, name",
+    [
+        (np.array([[0.1], [np.nan], [0.3]]), np.ones(3), 0.1, "X, y"),  # was a silent nan
+        (np.array([[0.1], [0.2], [0.3]]), np.zeros(3), 0.1, "v'"),  # was ZeroDivisionError
+        (np.array([[0.1], [0.2], [0.3]]), np.ones(5), 0.1, "y"),  # was a matmul shape error
+        (np.array([[0.1], [0.2], [0.3]]), np.ones(3), 0.0, "lr"),
+    ],
+)
+def test_predicted_plateau_slope_bad_input(X, y, lr, name):
+    with pytest.raises(ValueError, match=name):
+        predicted_plateau_slope(X, y, lr)

@@ -160,3 +160,29 @@ def test_killed_sweep_loses_nothing_and_resumes(tmp_path):
     resumed = run_sweep(slow_square_task, params, store=store, workers=1, progress=False)
     assert resumed.cached == len(stored) and resumed.computed == 20 - len(stored)
     assert [r["square"] for r in resumed.results] == [float(i * i) for i in range(20)]
+
+
+def unstorable_task(x: float) -> dict:
+    """Returns a set (not JSON-like) at x = 2, a plain dict otherwise."""
+    return {"bad": {1, 2}} if x == 2.0 else {"x": x}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_unstorable_result_fails_that_run_only(tmp_path, workers):
+    # a result that cannot be stored must not abort the sweep (the other runs are stored)
+    with pytest.raises(SweepError, match=r"1 of 4 runs failed.*not JSON-like"):
+        run_sweep(unstorable_task, PARAMS, store=tmp_path / "store", workers=workers, progress=False)
+    store = ResultStore(tmp_path / "store")
+    assert len(store) == 3
+    assert store.load(run_key(unstorable_task, PARAMS[0])) == {"x": 1.0}
+    assert store.load(run_key(unstorable_task, PARAMS[3])) == {"x": 4.0}
+
+
+def test_reused_store_counts_only_this_sweeps_corruptions(tmp_path, calls):
+    store = ResultStore(tmp_path / "store")
+    run_sweep(square_task, PARAMS, store=store, workers=1, progress=False)
+    store.path(run_key(square_task, PARAMS[0])).write_text("{")
+    first = run_sweep(square_task, PARAMS, store=store, workers=1, progress=False)
+    assert first.recomputed_corrupt == 1
+    second = run_sweep(square_task, PARAMS, store=store, workers=1, progress=False)
+    assert second.recomputed_corrupt == 0 and second.computed == 0

@@ -176,3 +176,29 @@ def test_bound_edge_cases():
         blowup_lower_bound(1.0, depth=1)
     with pytest.raises(ValueError, match="E0"):
         blowup_upper_bound(float("nan"))
+
+
+@pytest.mark.parametrize("c", [1e-200, 1e-60, 1e60, 1e200])
+def test_scalar_closed_form_is_homogeneous_at_extreme_scales(c):
+    """T*(c y0) = T*(y0)/c (the flow is homogeneous quadratic), also where |y0| is far from 1;
+    balanced data give 1/(c x0) exactly."""
+    assert abs(float(scalar_blowup_time(c, c, c)) * c - 1.0) <= 1e-14
+    for values in [(1.0, 2.0, 3.0), (-1.0, 2.0, 3.0), (0.5, -0.25, -2.0)]:
+        unit = float(scalar_blowup_time(*values))
+        scaled = float(scalar_blowup_time(*(c * v for v in values)))
+        assert abs(scaled * c - unit) <= 1e-14 * unit
+
+
+@pytest.mark.parametrize("depth", [3, 4, 5])
+@pytest.mark.parametrize("log10_r0", [-200, -120, 120, 200])
+def test_lower_bound_outside_the_float_range_of_r0_power(depth, log10_r0):
+    """r0^{L-2} overflowing or underflowing gives 0 / inf (or the exact value), never an exception."""
+    r0 = 10.0**log10_r0
+    bound = blowup_lower_bound(r0, depth)
+    log_exact = -math.log((depth - 2) * depth ** (1 - depth / 2)) - (depth - 2) * math.log(r0)
+    if log_exact > 710:
+        assert bound == math.inf
+    elif log_exact < -746:
+        assert bound == 0.0
+    else:
+        assert bound == pytest.approx(math.exp(log_exact), rel=1e-12)

@@ -229,3 +229,39 @@ def test_user_expression_activation():
 def test_deep_high_multiplicity_orders():
     assert derive_effective_model(4, "xtanh").leading_order == 15
     assert derive_effective_model(3, "x2tanh").leading_order == 13
+
+
+@pytest.mark.parametrize("activation", [z ** sp.Rational(3, 2), z ** sp.Rational(9, 2), 1 / z,
+                                        z ** sp.Rational(9, 2) + sp.tanh(z) ** 5, z + sp.floor(z),
+                                        z * sp.ceiling(z)])
+def test_non_analytic_expression_is_refused(activation):
+    """sigma with a fractional or negative power, or a jump (floor, ceiling), has no Taylor
+    expansion at 0: a ValueError naming
+    ``activation``, not a wrong multiplicity read off an infinite derivative or a search to order 400."""
+    from theory.activations import multiplicity
+
+    with pytest.raises(ValueError, match="activation"):
+        multiplicity(activation)
+    with pytest.raises(ValueError, match="activation"):
+        derive_effective_model(3, activation, (1, 1), 1)
+
+
+def test_numpy_integer_depth_and_widths_are_accepted():
+    """np.int64 is an integer (numbers.Integral): accepted, with the same model as Python ints."""
+    model = derive_effective_model(np.int64(3), "tanh", np.array([1, 2]), np.int64(1))
+    assert model.leading_order == 3 and model.widths == (1, 2) and model.input_dim == 1
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "name"),
+    [
+        ([[np.nan, 1.0], [1.0, 2.0]], [1.0, 2.0], ValueError, "X, y"),
+        ([[1.0, 1.0], [1.0, 2.0]], [np.inf, 2.0], ValueError, "X, y"),
+        (np.zeros((0, 2)), np.zeros(0), ValueError, "X"),
+        (np.ones((2, 2)) * 1j, np.ones(2), TypeError, "X"),
+    ],
+)
+def test_energy_for_data_bad_data_is_an_error_not_a_nan(X, y, error, name):
+    model = derive_effective_model(3, "tanh", (1, 1), 2)
+    with pytest.raises(error, match=name):
+        model.energy_for_data(np.asarray(X), np.asarray(y))

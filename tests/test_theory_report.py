@@ -85,3 +85,24 @@ def test_latex_compiles(tmp_path, depth, activation):
     result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+@pytest.mark.parametrize("name", ["Tanh", "tanhh", "RELU"])
+def test_cli_derive_misspelt_activation_is_refused(tmp_path, capsys, name):
+    """A misspelt name must not be read as a SymPy symbol, i.e. as the identity sigma(z) = z."""
+    out = tmp_path / "d.md"
+    assert main(["derive", "--activation", name, "--widths", "1", "1", "--out", str(out)]) == 2
+    assert "activation" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_negative_constant_is_not_absorbed_by_a_backward_time():
+    """sigma = -tanh at depth 4: c = sigma'(0)^3 = -1, E = -E_red(a, ...) = E_red(-a, ...). The flow
+    is the reduced flow of (-a, W3, W2, u) in tau_red = tau; tau_red = c tau would reverse time."""
+    import sympy as sp
+
+    from theory.activations import z
+
+    md = derivation_markdown(4, -sp.tanh(z), (1, 1, 1), 1)
+    assert r"\tau_{\rm red}=-1\,\tau" not in md
+    assert r"\tau_{\rm red}=1\,\tau" in md and "b=-a" in md

@@ -196,3 +196,37 @@ def test_feature_map_figure_shows_condensation_only_in_the_condensed_regime(tmp_
 
     result = feature_maps_relu.make(tmp_path, quick=True)
     assert result.passed, result.summary
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: init_two_layer(4, 1, 1.0, 1.0, seed=-1), "seed"),
+        (lambda: init_two_layer(4, 1, 1.0, 1.0, seed=1.5), "seed"),
+        (lambda: init_two_layer(4, 1, 1.0, 1.0, seed=None), "seed"),  # would not be reproducible
+        (lambda: train_two_layer(np.zeros((0, 1)), np.zeros(0), np.ones(2), np.ones((2, 2))), "X"),
+        (lambda: train_two_layer(np.ones((3, 1)), np.ones(3), np.ones(0), np.ones((0, 2))), "a0, W0"),
+        (lambda: relative_distance(np.array([np.nan, 1.0]), np.ones(2)), "theta"),
+        (lambda: relative_distance(np.ones(2), np.array([np.inf, 1.0])), "theta"),
+        (lambda: phase_diagram([1.0], [0.0], [10, 20], seeds=(0.5,), store="unused", progress=False), "seeds"),
+        (lambda: phase_diagram([1.0], [0.0], [10, 20], seeds=(-1,), store="unused", progress=False), "seeds"),
+        (lambda: phase_diagram([1.0], [0.0], [10, 20], threshold=-1.0, store="unused", progress=False), "threshold"),
+        (lambda: phase_diagram([1.0], [0.0], [10, 20], seed=5, store="unused", progress=False), "seeds"),
+    ],
+)
+def test_bad_input_names_the_argument(call, name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a sweep that wrongly starts writes only here
+    with pytest.raises((ValueError, TypeError), match=name):
+        call()
+    assert not (tmp_path / "unused").exists() or not any((tmp_path / "unused").iterdir())
+
+
+@pytest.mark.parametrize("record_steps", [[0], [], [0, 3]])
+def test_record_steps_always_include_start_and_end(record_steps):
+    X, y = phase_dataset()
+    a, W = init_two_layer(4, 1, 1.0, 1.0, seed=0)
+    run = train_two_layer(X, y, a, W, max_steps=5, record_steps=record_steps)
+    steps = [s for s, _, _ in run.snapshots]
+    assert steps[0] == 0 and steps[-1] == run.steps
+    assert np.array_equal(run.snapshots[0][1], a) and np.array_equal(run.snapshots[-1][1], run.a)
+    assert all(s in steps for s in record_steps if s <= run.steps)

@@ -2,6 +2,7 @@
 a wrong trajectory, a wrong blow-up time or a wrong prediction (what makes the checks real)."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 
 import numerics
@@ -283,3 +284,18 @@ def test_matrix_factorization_check_and_its_failure():
     p, q = rng.standard_normal(4), rng.standard_normal(4)
     assert rank_one_gap([np.outer(p, q), np.outer(q, p)], (1.0, 1.0)) < 1e-12
     assert rank_one_gap([rng.standard_normal((4, 4))], (1.0, 1.0)) > 0.05
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: check_plateau_escape(epsilons=()),  # was an IndexError
+        lambda: check_plateau_escape(epsilons=(-1e-2,)),  # trained, then failed in a log
+        lambda: check_plateau_scaling(depth=2, epsilons=(1e-2,)),  # one point: no slope
+        lambda: check_plateau_scaling(depth=2, epsilons=(1e-2, 1e-2)),
+        lambda: evaluate_plateau_escape([1e-2, 1e-3], [1.0], [1.0, 2.0]),
+    ],
+)
+def test_plateau_checks_bad_input_names_the_argument(call):
+    with pytest.raises(ValueError, match="epsilons"):
+        call()

@@ -59,3 +59,18 @@ def test_quick_run_all_passes():
     results = run_all(quick=True, progress=False)
     failed = [(r.name, r.measured, r.details.get("error")) for r in results if not r.passed]
     assert not failed
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"only": "plateau_escape"}, TypeError, "only"),  # a string would be read letter by letter
+    ],
+)
+def test_run_all_bad_input_before_running_anything(kwargs, error, name):
+    from verify.runner import run_all
+
+    with pytest.raises(error, match=name):
+        run_all(quick=True, progress=False, **({"only": ["conservation_laws"]} | kwargs))

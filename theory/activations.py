@@ -77,8 +77,15 @@ def check_smooth_activation(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
             f"({', '.join(n for n in ACTIVATION_NAMES if n not in NON_SMOOTH)})"
         )
     expr = activation_expr(activation)
-    if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign):
+    if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign, sp.floor, sp.ceiling, sp.frac,
+                sp.Mod, sp.DiracDelta):
         raise ValueError(f"activation: {expr} is not smooth at 0 (no Taylor expansion)")
+    expansion = sp.series(expr, z, 0, 4).removeO()
+    if not expansion.is_polynomial(z):
+        raise ValueError(
+            f"activation: {expr} is not analytic at 0 (its expansion {expansion} has non-integer or "
+            "negative powers), so there is no Taylor expansion in the initialization scale"
+        )
     value = sp.simplify(expr.subs(z, 0))
     if value != 0:
         raise ValueError(f"activation: sigma(0) must be 0 for the small-initialization expansion, got {value}")
@@ -94,6 +101,10 @@ def multiplicity(activation: str | sp.Expr | sp.Lambda, max_order: int = 12) -> 
     derivative = expr
     for order in range(1, max_order + 1):
         derivative = sp.diff(derivative, z)
-        if sp.simplify(derivative.subs(z, 0)) != 0:
+        value = sp.simplify(derivative.subs(z, 0))
+        if value.is_finite is False or value.has(sp.nan, sp.zoo):
+            raise ValueError(f"activation: the derivative of order {order} of {expr} at 0 is {value}; "
+                             "the activation is not smooth at 0")
+        if value != 0:
             return order
     raise ValueError(f"activation: all derivatives up to order {max_order} vanish at 0")

@@ -43,7 +43,7 @@ __all__ = [
 
 
 def _check_depth(depth) -> int:
-    if isinstance(depth, bool) or not isinstance(depth, int | sp.Integer) or int(depth) < 2:
+    if isinstance(depth, bool) or not isinstance(depth, numbers.Integral | sp.Integer) or int(depth) < 2:
         raise ValueError(f"depth: must be an int >= 2, got {depth!r}")
     return int(depth)
 
@@ -185,7 +185,13 @@ def blowup_lower_bound(r0: float, depth: int = 3) -> float:
     r0 = _check_nonnegative("r0", r0)
     if L == 2 or r0 == 0.0:
         return math.inf
-    return 1.0 / ((L - 2) * float(sphere_maximum(L)) * r0 ** (L - 2))  # = L^{L/2-1}/((L-2) r0^{L-2})
+    if r0 == math.inf:
+        return 0.0
+    # = L^{L/2-1}/((L-2) r0^{L-2}), in logarithms when r0^{L-2} leaves the float range
+    log_bound = -math.log((L - 2) * float(sphere_maximum(L))) - (L - 2) * math.log(r0)
+    if abs((L - 2) * math.log(r0)) < 700:
+        return 1.0 / ((L - 2) * float(sphere_maximum(L)) * r0 ** (L - 2))
+    return math.exp(log_bound) if log_bound < 709.7 else math.inf
 
 
 def blowup_upper_bound(E0: float, depth: int = 3) -> float | None:

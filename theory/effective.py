@@ -19,6 +19,8 @@ the normalized data moments :math:`\mu_\alpha=\mathbb E[y x^\alpha]/\|v'\|`.
 
 from __future__ import annotations
 
+import numbers
+
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -39,13 +41,13 @@ vprime_norm = sp.Symbol("\\|v'\\|", positive=True)
 
 
 def _check_depth(depth) -> int:
-    if isinstance(depth, bool) or not isinstance(depth, int | sp.Integer) or int(depth) < 2:
+    if isinstance(depth, bool) or not isinstance(depth, numbers.Integral | sp.Integer) or int(depth) < 2:
         raise ValueError(f"depth: must be an int >= 2 (number of weight layers), got {depth!r}")
     return int(depth)
 
 
 def _check_input_dim(input_dim) -> int:
-    if isinstance(input_dim, bool) or not isinstance(input_dim, int | sp.Integer) or int(input_dim) < 1:
+    if isinstance(input_dim, bool) or not isinstance(input_dim, numbers.Integral | sp.Integer) or int(input_dim) < 1:
         raise ValueError(f"input_dim: must be an int >= 1, got {input_dim!r}")
     return int(input_dim)
 
@@ -200,12 +202,17 @@ class EffectiveModel(LatexPrintable):
     def energy_for_data(self, X, y) -> sp.Expr:
         r"""The energy with the moments of the data ``X`` (n, d), ``y`` (n,) substituted:
         :math:`\mu_\alpha=\frac1n\sum_i y_i x_i^\alpha/\|v'\|`."""
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float)
-        if X.ndim != 2 or X.shape[1] != self.input_dim:
-            raise ValueError(f"X: expected shape (n, {self.input_dim}), got {X.shape}")
+        X, y = np.asarray(X), np.asarray(y)
+        for name, arr in (("X", X), ("y", y)):
+            if arr.dtype == bool or arr.dtype.kind not in "iuf":
+                raise TypeError(f"{name}: expected a real (int or float) array, got dtype {arr.dtype}")
+        X, y = X.astype(float), y.astype(float)
+        if X.ndim != 2 or X.shape[1] != self.input_dim or X.shape[0] < 1:
+            raise ValueError(f"X: expected shape (n, {self.input_dim}) with n >= 1, got {X.shape}")
         if y.shape != (X.shape[0],):
             raise ValueError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
+        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+            raise ValueError("X, y: every entry must be finite (no nan/inf)")
         vprime = (y[:, None] * X).mean(axis=0)
         norm = float(np.linalg.norm(vprime))
         if norm == 0.0:

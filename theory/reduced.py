@@ -12,6 +12,8 @@ The flattened state lists the factors *output to input*, matrices row-major:
 
 from __future__ import annotations
 
+import numbers
+
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,7 +28,7 @@ def _check_widths(widths) -> tuple[int, ...]:
     if len(widths) < 1:
         raise ValueError("widths: need at least one hidden width (depth L = len(widths) + 1 >= 2)")
     for m in widths:
-        if isinstance(m, bool) or not isinstance(m, int | sp.Integer) or int(m) <= 0:
+        if isinstance(m, bool) or not isinstance(m, numbers.Integral | sp.Integer) or int(m) <= 0:
             raise ValueError(f"widths: every width must be an int >= 1, got {widths!r}")
     return tuple(int(m) for m in widths)
 

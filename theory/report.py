@@ -204,6 +204,20 @@ def _time(doc: _Doc, m: EffectiveModel) -> None:
                 f"An $O(1)$ effective time is a training time $t\\sim\\varepsilon^{{-{p - 2}}}$: the plateau length."))
 
 
+def _constant_text(factor) -> str:
+    r"""How :math:`c=\sigma'(0)^{L-1}` is absorbed. For :math:`c<0`, :math:`\tau_{\rm red}=c\,\tau` would
+    run time backwards; instead :math:`a\mapsto-a` turns :math:`cE_{\rm red}` into :math:`|c|E_{\rm red}`."""
+    if factor == 1:
+        return ""
+    c = tex(factor)
+    if factor.is_negative:
+        return (f"The constant ${c}=\\sigma'(0)^{{L-1}}<0$ is absorbed by replacing $a$ by $b=-a$: since "
+                f"$E={c}\\,E_{{\\rm red}}(a,\\dots)={tex(-factor)}\\,E_{{\\rm red}}(b,\\dots)$ and $\\dot b=-\\dot a=\\partial E/\\partial b$, "
+                f"$(b,\\dots)$ follows the reduced flow in the time $\\tau_{{\\rm red}}={tex(-factor)}\\,\\tau$ "
+                "(not $c\\,\\tau$, which would run backwards). ")
+    return f"The constant ${c}=\\sigma'(0)^{{L-1}}$ is absorbed by the time $\\tau_{{\\rm red}}={c}\\,\\tau$. "
+
+
 def _reduction(doc: _Doc, m: EffectiveModel) -> None:
     doc.section("Reduction to the variables $(a, W, u)$" if m.depth == 3 else "Reduction to $u=W^1v$")
     red = m.reduction
@@ -222,8 +236,7 @@ def _reduction(doc: _Doc, m: EffectiveModel) -> None:
     doc.math(red.latex())
     doc.text(f"Hence $W^1(\\tau)=W^1(0)(I-vv^\\top)+u(\\tau)v^\\top$ and $\\dot u=\\dot W^1v={c_mul}\\partial E_{{\\rm red}}/\\partial u$ "
              "(using $\\|v\\|=1$): the reduced system is closed. "
-             + ("" if red.factor == 1 else
-                f"The constant ${c}=\\sigma'(0)^{{L-1}}$ is absorbed by the time $\\tau_{{\\rm red}}={c}\\,\\tau$. ")
+             + _constant_text(red.factor)
              + f"Verdict: {_verdict(red)}.")
     red_model = red.reduced
     if red_model.depth == 3:

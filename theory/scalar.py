@@ -22,7 +22,8 @@ and :math:`E_0=a_0w_0u_0\le0`: then the integrand behaves like :math:`1/|y|` at 
 to 0 and the solution decays (or is an equilibrium). In particular :math:`E_0<0` does **not** rule
 out blow-up: if the smallest modulus is strictly smallest, :math:`y` crosses 0, :math:`E` becomes
 positive and the solution blows up (:math:`\dot E\ge0` always). Balanced data
-:math:`a=w=u=x_0>0` give :math:`T^*=1/x_0`.
+:math:`a=w=u=x_0>0` give :math:`T^*=1/x_0`. By homogeneity :math:`T^*(cy_0)=T^*(y_0)/c`, the
+integral is evaluated for the data divided by their largest modulus.
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ def scalar_blowup_time(a0, w0, u0, digits: int = 30) -> mpmath.mpf:
     if isinstance(digits, bool) or not isinstance(digits, int) or not 5 <= digits <= 1000:
         raise ValueError(f"digits: must be an int in [5, 1000], got {digits!r}")
     with mpmath.workdps(digits + 10):
-        x0, p0, q0 = sorted((mpmath.mpf(v) for v in values), key=abs)
+        # homogeneity T*(c y) = T*(y)/c: integrate at unit scale (mpmath.quad on [y0, inf) loses
+        # all accuracy for |y0| far from 1, e.g. 3.7e-362 instead of 1e-200 for a = w = u = 1e200)
+        scale = max(abs(mpmath.mpf(v)) for v in values)
+        if scale == 0:
+            return mpmath.inf
+        x0, p0, q0 = sorted((mpmath.mpf(v) / scale for v in values), key=abs)
         k1, k2 = p0**2 - x0**2, q0**2 - x0**2
         if p0 == 0:  # two coordinates vanish: every derivative is zero
             return mpmath.inf
@@ -72,6 +78,6 @@ def scalar_blowup_time(a0, w0, u0, digits: int = 30) -> mpmath.mpf:
             if mark > points[-1]:
                 points.append(mark)
         points.append(mpmath.inf)
-        value = mpmath.quad(integrand, points)
+        value = mpmath.quad(integrand, points) / scale
     with mpmath.workdps(digits):
         return +value

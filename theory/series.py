@@ -42,6 +42,9 @@ Graded = dict  # {order k: coefficient of eps^k}, zero coefficients omitted
 def taylor_coefficients(sigma: sp.Expr, order: int) -> tuple[sp.Expr, ...]:
     r""":math:`(\sigma^{(n)}(0)/n!)_{n=0..order}` of ``sigma`` (an expression in :data:`z`)."""
     polynomial = sp.expand(sp.series(sigma, z, 0, order + 1).removeO())
+    if not polynomial.is_polynomial(z):
+        raise ValueError(f"activation: {sigma} is not analytic at 0 (its expansion {polynomial} has "
+                         "non-integer or negative powers)")
     return tuple(polynomial.coeff(z, n) for n in range(order + 1))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from numbers import Integral
 from typing import Callable
 
 from verify.progress import Progress
@@ -64,6 +65,12 @@ def run_all(quick: bool = False, seed: int = 0, progress: bool = True,
     draw. A check that raises is reported as failed with the error in ``details["error"]``
     (the other checks still run).
     """
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"seed: expected an int >= 0, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed: must be an int >= 0, got {seed}")
+    if isinstance(only, str):
+        raise TypeError(f"only: expected a list of check names, got the string {only!r}")
     if only is not None:
         unknown = sorted(set(only) - set(CHECKS))
         if unknown:

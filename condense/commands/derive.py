@@ -34,9 +34,16 @@ def _activation(text: str):
     import sympy as sp
 
     try:
-        return sp.sympify(text)
+        expr = sp.sympify(text)
     except (sp.SympifyError, SyntaxError, TypeError) as exc:
         raise ValueError(f"activation: not a known name nor a SymPy expression: {text!r} ({exc})") from None
+    if isinstance(expr, sp.Symbol) and expr.name not in ("z", "x"):
+        # a misspelt name ('Tanh', 'tanhh') would otherwise be read as the identity sigma(z) = z
+        raise ValueError(
+            f"activation: unknown name {text!r}; allowed: {', '.join(ACTIVATION_NAMES)}, or an expression "
+            "in the variable z such as 'z - z**3' ('z' alone is the identity)"
+        )
+    return expr
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,7 +30,8 @@ def register(subparsers) -> None:
         before = len(sub._actions)
         module.add_arguments(sub)
         for action in sub._actions[before:]:  # only options given explicitly reach make()
-            action.help = f"{action.help or ''} (default: {action.default})".strip()
+            if "(default" not in (action.help or ""):  # unless the module states it in its own words
+                action.help = f"{action.help or ''} (default: {action.default})".strip()
             action.default = argparse.SUPPRESS
         sub.set_defaults(func=run, figure_module=module)
     parser.set_defaults(func=lambda args: _no_name(parser))

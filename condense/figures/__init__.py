@@ -110,10 +110,21 @@ def coerce_option(figure: str, action: argparse.Action, value: Any) -> Any:
             raise TypeError(f"{where}: expected a number, got {value!r}")
         value = float(value)
     elif kind is None or kind is str:
+        if isinstance(value, list | tuple) and "comma-separated" in (action.help or "") and all(
+            isinstance(v, str) and "," not in v for v in value
+        ):  # a config list for a comma-separated text option, e.g. activations = ["relu", "tanh"]
+            value = ",".join(value)
         if not isinstance(value, str):
             raise TypeError(f"{where}: expected a string, got {value!r}")
-    elif callable(kind):
-        value = kind(value if isinstance(value, str) else str(value))
+    elif callable(kind):  # a parser of the command-line text, e.g. comma-separated numbers
+        if isinstance(value, list | tuple):  # a config list stands for the comma-separated text
+            text = ",".join(str(v) for v in value)
+        else:
+            text = value if isinstance(value, str) else str(value)
+        try:
+            value = kind(text)
+        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+            raise ValueError(f"{where}: {exc}") from None
     if action.choices is not None and value not in action.choices:
         raise ValueError(f"{where}: {value!r} is not one of {list(action.choices)}")
     return value

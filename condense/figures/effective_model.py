@@ -113,13 +113,16 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         norm0 = math.sqrt(a0 @ a0 + np.sum(W0**2) + u0 @ u0)
         ax_norm.semilogy(np.concatenate([[0.0], tau]), np.concatenate([[norm0], norm]), color=c)
         ax_norm.axvline(t_star, color=c, ls=":", lw=1)
-        ax_norm.plot([result.lower], [norm.min()], marker=">", color=c, ms=6)
-        if result.upper is not None:
-            ax_norm.plot([result.upper], [norm.min()], marker="<", color=c, ms=6)
+        on_axis = ax_norm.get_xaxis_transform()  # x in data, y in axes units: the bounds sit on the
+        ax_norm.plot([result.lower], [0.03], marker=">", color=c, ms=6, transform=on_axis, clip_on=False)
+        if result.upper is not None:  # bottom edge, below the curves
+            ax_norm.plot([result.upper], [0.03], marker="<", color=c, ms=6, transform=on_axis, clip_on=False)
         ax_rate.semilogx(remaining, rate, color=c, label=f"instance {k}: T* = {t_star:.4g}")
         ax_proj.loglog(remaining, residual, color=c)
         ax_proj.loglog(remaining, energy_gap, color=c, ls="--")
-        ax_drift.loglog(remaining, np.maximum(drift["per_time"], 1e-18), color=c)
+        per_time = np.asarray(drift["per_time"], dtype=float)
+        # an exact zero (no rounding yet) has no logarithm: leave it out rather than plunge to the axis
+        ax_drift.loglog(remaining, np.where(per_time > 0, per_time, np.nan), color=c)
     ax_norm.set(title="(a) ‖y(τ)‖ blows up at T* (dotted); bounds ▷ √3/‖y₀‖, ◁ E₀^(−1/3)",
                 xlabel="rescaled time τ", ylabel="‖y(τ)‖")
     ax_rate.axhline(SQRT3, color="black", ls="--", lw=1, label="√3")
@@ -135,7 +138,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     ax_drift.invert_xaxis()
     ax_drift.set_ylim(1e-18, 1e-8)
     ax_drift.set(title="(d) conservation-law drift relative to ‖y‖²", xlabel="T* − τ (decreasing →)",
-                 ylabel="max_k ‖C_k(τ) − C_k(0)‖_F / ‖y(τ)‖²")
+                 ylabel=r"$\max_k \|C_k(\tau) - C_k(0)\|_F \,/\, \|y(\tau)\|^2$")
     fig.suptitle(f"Effective model of depth 3 (m1 = {m1}, m2 = {m2}), {p['instances']} random initial states")
     paths = save_figure(fig, out_dir, NAME)
     summary = (

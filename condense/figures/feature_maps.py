@@ -38,6 +38,8 @@ CLAIM = (
 )
 
 MULTIPLICITY_ACTIVATIONS = (("tanh", 1), ("xtanh", 2), ("x2tanh", 3))
+#: How the activations above are written in the figure and the table (their registry names are terse).
+DISPLAY_NAMES = {"tanh": "tanh(x)", "xtanh": "x·tanh(x)", "x2tanh": "x²·tanh(x)"}
 
 
 #: Defaults of ``--quick`` (options given explicitly are kept).
@@ -166,7 +168,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     axes = [fig_a.add_subplot(grid[:, 0])] + [fig_a.add_subplot(grid[r, c]) for r in (0, 1) for c in (1, 2)]
     axes[0].semilogy(np.arange(len(history.loss)), history.loss, color="black")
     axes[0].set_xscale("symlog", linthresh=10)
-    axes[0].set(title="(a) training loss (dotted: the snapshots)", xlabel="GD iteration", ylabel="loss")
+    axes[0].set(title="training loss (dotted: the four snapshots)", xlabel="GD iteration", ylabel="loss")
     for ax, (label, k) in zip(axes[1:], moments):
         W1, a = history.snapshots[k]
         theta, amp = feature_map(W1, a)
@@ -180,7 +182,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     axes[1].scatter([], [], c="tab:red", s=10, label=r"$a_k>0$")
     axes[1].scatter([], [], c="tab:blue", s=10, label=r"$a_k<0$")
     axes[1].legend(loc="lower right")
-    fig_a.suptitle(f"Feature maps of a two-layer tanh network, 1-d input with bias (m={p['width']}, ε={p['epsilon']:g})")
+    fig_a.suptitle(f"(a) Feature maps of a two-layer tanh network, 1-d input with bias (m={p['width']}, ε={p['epsilon']:g})")
     paths = save_figure(fig_a, out_dir, "feature_maps")
     # check of (a): after the initial condensation the large neurons lie on the line of v' (p = 1)
     W1, a = history.snapshots[moments[2][1]]
@@ -205,7 +207,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         expected = predicted_lines(Xc, yc, mult)
         matched = count == len(expected) and all(min(_line_distance(c, e) for c in centres) < 0.2 for e in expected)
         all_ok &= matched
-        rows.append(f"| {activation} | {mult} | {len(expected)} | {count} | "
+        rows.append(f"| {DISPLAY_NAMES.get(activation, activation)} (`{activation}`) | {mult} | {len(expected)} | {count} | "
                     f"{_degrees(centres)} | {_degrees(expected)} | {steps} | {len(top)} |")
         scale = amp / amp.max()
         others = np.setdiff1d(np.arange(len(amp)), top)
@@ -215,13 +217,13 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
             ax.plot([e, e], [0, 1.05], color="black", ls="--", lw=1)
             ax.plot([e + np.pi, e + np.pi], [0, 1.05], color="black", ls="--", lw=1)
         ax.set_ylim(0, 1.05)
-        ax.set_title(f"{activation}, multiplicity p = {mult}\n{count} line(s) found, {len(expected)} predicted", pad=18)
+        ax.set_title(f"σ = {DISPLAY_NAMES.get(activation, activation)}, multiplicity p = {mult}\n{count} line(s) found, {len(expected)} predicted", pad=18)
         ax.set_xlabel(r"orientation $\theta_k$ (angle), amplitude $A_k/\max_j A_j$ (radius)")
     handles, labels = polar_axes[0].get_legend_handles_labels()
     handles.append(plt.Line2D([], [], color="black", ls="--", lw=1))
     labels.append("predicted lines (maxima of $g_p$)")
     fig_b.legend(handles, labels, loc="outside lower center", ncol=3)
-    fig_b.suptitle(f"Multiplicity demo: input weights at the end of the initial stage (m={p['width']}, target cos(pψ))")
+    fig_b.suptitle(f"(b) Multiplicity demo: input weights at the end of the initial stage (m={p['width']}, target cos(pψ))")
     paths += save_figure(fig_b, out_dir, "multiplicity")
 
     summary = (

@@ -60,8 +60,8 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, width: int | None
                 counts[(act, regime, label)] = orientation_bins(theta, amp)
             ax.set_yscale("log")
             ax.set_xlim(-np.pi, np.pi)
-            ax.set_xlabel("orientation θ_k")
-            ax.set_ylabel("|a_k|·A_k / α")
+            ax.set_xlabel(r"orientation $\theta_k$")
+            ax.set_ylabel(r"amplitude $|a_k|\,A_k/\alpha$")
             ax.set_title(f"{act}, {regime}: γ = {gamma:g}, γ' = {gamma_prime:g}, m = {m}\n"
                          f"bins with 90% amplitude: {counts[(act, regime, 'initial')]} → "
                          f"{counts[(act, regime, 'final')]}; loss {run.final_loss:.1e}")

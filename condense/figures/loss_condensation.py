@@ -3,7 +3,7 @@ r"""Figure 1: loss plateau, predicted escape, and condensation of a small-init t
 A tanh network :math:`f(x) = a^\top\tanh(W^2\tanh(W^1x))` with entries
 :math:`\mathcal N(0,\varepsilon^2)` is trained by full-batch GD on the default data set.
 
-* Loss panel: the training loss, the predicted escape iteration
+* Loss panel (a), with a zoom (b) around the escape: the training loss, the predicted escape iteration
   :math:`k_{\rm esc} = T^*(\bar\theta_0)/(\varepsilon\|v'\|\eta)` (theory-notes §4, from
   :func:`numerics.predict_escape`), and the loss predicted by the effective model: the effective
   flow :math:`(a, W, u)(\tau)` (theory-notes §2) integrated from :math:`\bar\theta_0` at
@@ -13,7 +13,7 @@ A tanh network :math:`f(x) = a^\top\tanh(W^2\tanh(W^1x))` with entries
   leading-order (linear) network :math:`f \approx a^\top W^2 W^1 x`.  The shaded region is where the
   effective model fails: from the first iteration where its loss differs from the real loss by more
   than ``--fail-tolerance`` :math:`\times R_0` (or where it has blown up).
-* Heatmaps: cosine similarity :math:`D(u,v) = u^\top v/(\|u\|\|v\|)` of the rows of :math:`W^1` and
+* Heatmaps (c)–(f): cosine similarity :math:`D(u,v) = u^\top v/(\|u\|\|v\|)` of the rows of :math:`W^1` and
   of :math:`W^2` at initialization and just after the escape (loss below 10% of :math:`R_0`),
   neurons ordered by the leading eigenvector, colour range −1..1 (theory-notes §5).
 
@@ -124,12 +124,13 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         "W1 after": mean_abs_offdiagonal(cosine_matrix(after[0])),
         "W2 after": mean_abs_offdiagonal(cosine_matrix(after[1])),
     }
+    alignment = _alignment_with_limit_directions(X, y, after)
     ratio_ok = math.isfinite(ratio) and abs(ratio - 1.0) <= RATIO_TOLERANCE
     condensed_ok = min(concentration["W1 after"], concentration["W2 after"]) >= CONDENSED
 
     fig = plt.figure(figsize=(13.0, 8.0))
     grid = fig.add_gridspec(2, 4, height_ratios=[1.0, 1.05])
-    ax = fig.add_subplot(grid[0, :])
+    ax = fig.add_subplot(grid[0, :3])
     ax.semilogy(np.arange(len(loss)), loss, color="black", lw=1.6, label="training loss (GD)")
     ax.semilogy(iterations, effective, color="tab:green", ls="--", lw=1.4, label="effective model (leading order)")
     ax.axvline(prediction.iteration, color="tab:red", lw=1.4,
@@ -142,13 +143,13 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     finite = np.concatenate([loss, effective[np.isfinite(effective)]])
     ax.set_ylim(0.5 * finite.min(), 3.0 * loss[0])
     ax.set(xlim=(0, len(loss)), xlabel="GD iteration $k$", ylabel="loss $R$",
-           title=f"Three-layer tanh network {X.shape[1]}–{p['widths'][0]}–{p['widths'][1]}–1, "
+           title=f"(a) three-layer tanh network {X.shape[1]}–{p['widths'][0]}–{p['widths'][1]}–1, "
            f"ε = {p['epsilon']:g}, η = {p['lr']:g}: observed/predicted escape = {ratio:.3f}")
     ax.legend(loc="lower left")
-    _zoom(ax, loss, iterations, effective, prediction.iteration, observed, fail_start)
+    _zoom(fig.add_subplot(grid[0, 3]), loss, iterations, effective, prediction.iteration, observed, fail_start)
     image = None
-    panels = [(before[0], "$W^1$ rows, initialization"), (after[0], "$W^1$ rows, after escape"),
-              (before[1], "$W^2$ rows, initialization"), (after[1], "$W^2$ rows, after escape")]
+    panels = [(before[0], "(c) $W^1$ rows, initialization"), (after[0], "(d) $W^1$ rows, after escape"),
+              (before[1], "(e) $W^2$ rows, initialization"), (after[1], "(f) $W^2$ rows, after escape")]
     for j, (rows, title) in enumerate(panels):
         image = draw_cosine_heatmap(fig.add_subplot(grid[1, j]), rows, title)
     fig.colorbar(image, ax=fig.axes[-4:], shrink=0.8, label="cosine similarity $D(u, v)$")
@@ -162,7 +163,9 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         f"from iteration {fail_start} on (shaded). Mean |cosine| between distinct rows, initialization → "
         f"after escape (iteration {history.record_steps[k_after]}): W¹ {concentration['W1 init']:.3f} → "
         f"{concentration['W1 after']:.3f}, W² {concentration['W2 init']:.3f} → {concentration['W2 after']:.3f} "
-        f"(check: both ≥ {CONDENSED})."
+        f"(check: both ≥ {CONDENSED}). Alignment after escape with the limit directions of theory-notes §5 "
+        f"(shown, not part of the check; 1 = aligned): mean |cos(W¹ₖ, v)| = {alignment[0]:.3f} with v = v'/‖v'‖, "
+        f"mean |cos(W²ₖ, û)| = {alignment[1]:.3f} with û = W¹v/‖W¹v‖."
     )
     params_used = {**p, "steps": steps, "predicted_escape": round(prediction.iteration, 2), "observed_escape": observed}
     return FigureResult(NAME, TITLE, CLAIM, paths, passed=bool(ratio_ok and condensed_ok), summary=summary,
@@ -170,12 +173,28 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
 
 
 
-def _zoom(ax, loss, iterations, effective, predicted: float, observed: int | None, fail_start: int | None) -> None:
-    """Inset around the escape, where the predicted and observed lines are too close to tell apart."""
+def _alignment_with_limit_directions(X, y, weights) -> tuple[float, float]:
+    r"""Mean :math:`|\cos|` of the rows of :math:`W^1` with :math:`v` and of the rows of :math:`W^2`
+    with :math:`\hat u = W^1v/\|W^1v\|`: the limit directions of theory-notes §5."""
+    import numpy as np
+    from numerics.data import data_direction
+
+    from condense.figures._plotting import cosine_matrix
+
+    _, v = data_direction(X, y)
+    W1, W2 = weights[0], weights[1]
+    u = W1 @ v
+    cos_w1 = cosine_matrix(np.vstack([v, W1]))[0, 1:]
+    cos_w2 = cosine_matrix(np.vstack([u, W2]))[0, 1:]
+    return float(np.mean(np.abs(cos_w1))), float(np.mean(np.abs(cos_w2)))
+
+
+def _zoom(inset, loss, iterations, effective, predicted: float, observed: int | None, fail_start: int | None) -> None:
+    """Panel beside the loss curve around the escape, where the predicted and observed lines are too
+    close to tell apart (a panel of its own, not an inset, so that it never hides the curve)."""
     import numpy as np
 
-    low, high = int(0.9 * predicted), min(len(loss), int(math.ceil(1.1 * predicted)) + 1)
-    inset = ax.inset_axes([0.55, 0.3, 0.42, 0.62])
+    low, high = int(0.95 * predicted), min(len(loss), int(math.ceil(1.05 * predicted)) + 1)
     inset.plot(np.arange(low, high), loss[low:high], color="black", lw=1.6)
     keep = (iterations >= low) & (iterations < high)
     inset.plot(iterations[keep], effective[keep], color="tab:green", ls="--", lw=1.4)
@@ -186,8 +205,9 @@ def _zoom(ax, loss, iterations, effective, predicted: float, observed: int | Non
         inset.axvspan(max(fail_start, low), high, color="tab:orange", alpha=0.18)
     inset.set_xlim(low, high)
     inset.set_ylim(0, 1.1 * loss[0])
-    inset.set_title("zoom: iterations within ±10% of the prediction", fontsize=8)
-    inset.tick_params(labelsize=7)
+    inset.set(title="(b) zoom: ±5% around the predicted escape", xlabel="GD iteration $k$",
+              ylabel="loss $R$ (linear scale)")
+    inset.tick_params(axis="x", labelrotation=30)
 
 
 def _validate(p: dict) -> None:

@@ -120,10 +120,13 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     ax_spec.semilogy(index, sv[0], "o", color="0.5", mfc="none", label="initialization")
     ax_spec.semilogy(index, sv_escape, "s", color="tab:orange", label=f"first escape (iteration {history.record_steps[k_escape]})")
     ax_spec.semilogy(index, sv_end, "o", color="tab:blue", label=f"end (iteration {history.record_steps[-1]})")
-    ax_spec.semilogy(index[: p["rank"]], sv_M[: p["rank"]], "x", color="black", ms=9, mew=2, label="M")
+    # M as large hollow diamonds: the end spectrum, which should match it, stays visible inside
+    ax_spec.semilogy(index[: p["rank"]], sv_M[: p["rank"]], "D", color="black", mfc="none", ms=13, mew=1.5,
+                     label="M", zorder=1)
     ax_spec.set(title="(c) spectrum before and after", xlabel="index k", ylabel=r"$\sigma_k$")
     ax_spec.set_xticks(index)
-    ax_spec.legend(loc="upper right", fontsize=7)
+    legend = ax_spec.legend(loc="upper right", fontsize=7)
+    legend.legend_handles[-1].set_markersize(8)  # M's marker at the size of the others in the legend
     fig.suptitle(f"Depth-{p['depth']} completion of a rank-{p['rank']} {p['size']}×{p['size']} matrix from "
                  f"{p['observed']:.0%} of its entries, ε = {p['epsilon']:g}, η = {p['lr']:g}")
     paths = save_figure(fig, out_dir, NAME)

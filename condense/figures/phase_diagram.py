@@ -49,11 +49,15 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activations", default="relu,tanh", help="comma-separated activations (default relu,tanh)")
-    parser.add_argument("--gammas", type=_floats, default=None, help="comma-separated γ values (default: 7 in [0.25, 1.75])")
-    parser.add_argument(
-        "--gamma-primes", type=_floats, default=None, help="comma-separated γ' values (default: 7 in [-0.75, 0.75])"
-    )
-    parser.add_argument("--widths", type=_ints, default=None, help="comma-separated even widths m (≥ 2 distinct)")
+    def grid_default(key: str) -> str:
+        return (f"(default {','.join(f'{v:g}' for v in GRIDS['default'][key])}; "
+                f"--quick {','.join(f'{v:g}' for v in GRIDS['quick'][key])})")
+
+    parser.add_argument("--gammas", type=_floats, default=None, help=f"comma-separated γ values {grid_default('gammas')}")
+    parser.add_argument("--gamma-primes", type=_floats, default=None,
+                        help=f"comma-separated γ' values {grid_default('gamma_primes')}")
+    parser.add_argument("--widths", type=_ints, default=None,
+                        help=f"comma-separated even widths m, ≥ 2 distinct {grid_default('widths')}")
     parser.add_argument("--threshold", type=float, default=0.1, help="|slope| ≤ threshold is 'critical' (default 0.1)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (default: local processes)")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
@@ -117,7 +121,7 @@ def draw(diagrams: dict, out_dir: Path, stem: str = "phase_diagram") -> list[Pat
 
     apply_style()
     n = len(diagrams)
-    fig, axes = plt.subplots(2, n, figsize=(5.2 * n, 8.6), squeeze=False)
+    fig, axes = plt.subplots(2, n, figsize=(5.2 * n, 10.5), squeeze=False)
     markers = {"linear": ("o", "tab:blue"), "critical": ("s", "0.35"), "condensed": ("^", "tab:red"),
                "unresolved": ("D", "tab:purple")}
     for col, (act, pd) in enumerate(diagrams.items()):
@@ -126,7 +130,7 @@ def draw(diagrams: dict, out_dir: Path, stem: str = "phase_diagram") -> list[Pat
         limit = max(0.5, float(np.nanmax(np.abs(pd.slope))))
         if g.size > 1 and gp.size > 1:
             mesh = ax.pcolormesh(gp, g, pd.slope, shading="nearest", cmap="RdBu_r", vmin=-limit, vmax=limit, alpha=0.85)
-            fig.colorbar(mesh, ax=ax, label="slope of log RD(θ_w*) vs log m")
+            fig.colorbar(mesh, ax=ax, label=r"slope of $\log \mathrm{RD}(\theta_w^*)$ vs $\log m$")
         for label, (marker, color) in markers.items():
             ii, jj = np.nonzero(pd.label == label)
             if label == "unresolved" and ii.size == 0:
@@ -145,7 +149,7 @@ def draw(diagrams: dict, out_dir: Path, stem: str = "phase_diagram") -> list[Pat
         ax.set_title(f"{act}, widths {list(pd.widths)}\nagrees with theory off the boundary: {agree}/{total}")
         ax.set_xlabel("γ'")
         ax.set_ylabel("γ")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7)
         ax2 = axes[1, col]
         widths = np.array(pd.widths, dtype=float)
         for i in range(g.size):
@@ -160,9 +164,9 @@ def draw(diagrams: dict, out_dir: Path, stem: str = "phase_diagram") -> list[Pat
         ax2.set_xticklabels([f"{int(w)}" for w in widths])
         ax2.xaxis.set_minor_formatter(plt.NullFormatter())
         ax2.set_xlabel("width m")
-        ax2.set_ylabel("RD(θ_w*) = ‖θ_w* − θ_w(0)‖/‖θ_w(0)‖")
+        ax2.set_ylabel(r"$\mathrm{RD}(\theta_w^*) = \|\theta_w^* - \theta_w(0)\| / \|\theta_w(0)\|$")
         ax2.set_title(f"{act}: RD against width (colour: theory's regime)")
-        ax2.legend(fontsize=7)
+        ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)  # below: never over the data
     return save_figure(fig, out_dir, stem)
 
 

@@ -117,7 +117,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
                     f"{', '.join('–' if not np.isfinite(k) else f'{k:.0f}' for k in obs)} | {ratio:.4f} | "
                     f"{slope:.3f} | {expected} | {'yes' if ratio_ok and slope_ok else 'NO'} |")
     ax.set(title="Escape iteration versus initialization scale", xlabel="initialization scale ε",
-           ylabel="escape iteration k_esc")
+           ylabel=r"escape iteration $k_{\rm esc}$")
     ax.invert_xaxis()
     ax.legend(loc="upper left", ncol=1, fontsize=7)
     ax_ratio.axhline(1.0, color="black", ls="--", lw=1)

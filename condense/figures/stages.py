@@ -77,10 +77,15 @@ def draw(data: dict, out_dir: Path, stem: str = "stages") -> list[Path]:
     ax.set_xlabel("iteration k + 1")
     ax.set_ylabel("loss")
     ax.set_title(f"{data['activation']}, m = {data['width']}, ε = {data['epsilon']:g}, η = {data['lr']:g}")
-    ax.legend(fontsize=7, loc="lower left")
     ax_rate = ax.twinx()
     ax_rate.semilogx(k, stages.rate, color="tab:orange", lw=0.8, alpha=0.7)
     ax_rate.axhline(stages.threshold, color="tab:orange", ls=":", lw=1)
+    # the legend goes on the rate axes (drawn last, so nothing is drawn over it), mid-height on
+    # the left: the loss plateau is at the top, the rate and its threshold near the bottom
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(plt.Line2D([], [], color="tab:orange", ls=":", lw=1))
+    labels.append(f"descent threshold r = {stages.threshold:.3g}")
+    ax_rate.legend(handles, labels, fontsize=7, loc="center left", framealpha=0.95)
     ax_rate.set_ylabel("r = −d log L / d log k (orange)")
     ax_rate.grid(False)
 
@@ -92,7 +97,7 @@ def draw(data: dict, out_dir: Path, stem: str = "stages") -> list[Path]:
             ax.axvspan(span[0] + 1, span[1] + 1, color=color, alpha=0.2)
     ax.set_xlabel("iteration (geometric mid-point of consecutive snapshots)")
     ax.set_ylabel("W1(amplitudes at consecutive snapshots)")
-    ax.set_title("Wasserstein-1 motion of |a_k|·‖w_k‖ (log-spaced snapshots)")
+    ax.set_title(r"Wasserstein-1 motion of $|a_k|\,\|w_k\|$ (log-spaced snapshots)")
 
     ax = axes[1, 0]
     picks = {}
@@ -107,7 +112,7 @@ def draw(data: dict, out_dir: Path, stem: str = "stages") -> list[Path]:
         bins = np.geomspace(positive.min(), positive.max() * 1.001, 25) if positive.size and positive.max() > positive.min() else 10
         ax.hist(positive, bins=bins, histtype="step", lw=1.5, label=f"{label} (k = {data['snap_steps'][index]})")
     ax.set_xscale("log")
-    ax.set_xlabel("amplitude |a_k|·‖w_k‖")
+    ax.set_xlabel(r"amplitude $|a_k|\,\|w_k\|$")
     ax.set_ylabel("neurons")
     ax.set_title("amplitude distributions")
     ax.legend(fontsize=7)
@@ -150,10 +155,12 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, epsilon: float = 
     st = data["stages"]
     ratio = data["scaling"].ratio
     passed = st.initial_descent is not None and st.secondary_plateau is not None and abs(ratio - 1) < 0.1
+    def span(s) -> str:  # half-open ranges of iterations, as in the figure's legend
+        return "not found" if s is None else f"[{s[0]}, {s[1]})"
+
     summary = (
-        f"Stages found: initial plateau {list(st.initial_plateau)}, initial descent "
-        f"{None if st.initial_descent is None else list(st.initial_descent)}, secondary plateau "
-        f"{None if st.secondary_plateau is None else list(st.secondary_plateau)} (criterion: "
+        f"Stages found (iterations): initial plateau {span(st.initial_plateau)}, initial descent "
+        f"{span(st.initial_descent)}, secondary plateau {span(st.secondary_plateau)} (criterion: "
         f"r = −d log L/d log k ≥ {data['rho']:g}·max r is descent). Initial-plateau length against log(1/ε) "
         f"over ε = {', '.join(f'{e:g}' for e in data['scaling'].epsilons)}: fitted slope {data['scaling'].fitted_slope:.2f}, predicted "
         f"1/log(1+η‖v'‖) = {data['scaling'].predicted_slope:.2f} (ratio {ratio:.3f}; pass if within 10%)."

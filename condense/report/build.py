@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any, Callable, TextIO
 
 from condense import __version__
-from condense.figures import BrokenFigure, discover_figures, figure_defaults
+from condense.figures import BrokenFigure, discover_figures, figure_defaults, figure_options
 from condense.figures._base import FigureResult
 from condense.report import sections
 from condense.report.config import ReportConfig
@@ -61,6 +61,7 @@ class PartOutcome:
     verdict: str = ""
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    computed: set[str] = field(default_factory=set)  # names in params the run computed (not options)
 
 
 @dataclass
@@ -159,7 +160,9 @@ def _run_parts(
         module = figures[name]
         params = config.params_for(name)  # explicit choices; make() fills in (quick) defaults
         seed = config.seed_for(name)
-        shown = {"seed": seed, "quick": quick, **figure_defaults(module), **params}
+        quick_defaults = (getattr(module, "QUICK", None) or {}) if quick else {}
+        # what make() will use (shown as is if it raises): defaults, quick defaults, explicit choices
+        shown = {"seed": seed, "quick": quick, **figure_defaults(module), **quick_defaults, **params}
         part = PartOutcome(f"Figure {k}. {module.TITLE}", params=shown)
         progress(f"figure {k}/{len(selected)}: {name}")
 
@@ -170,7 +173,8 @@ def _run_parts(
             part.passed = result.passed
             if result.params:
                 part.params = {"seed": seed, "quick": quick, **result.params}
-            return sections.figure_markdown(result, figures_dir, FIGURES_DIR, part.params)
+                part.computed = set(result.params) - set(figure_options(module)) - {"seed", "quick"}
+            return sections.figure_markdown(result, figures_dir, FIGURES_DIR, part.params, part.computed)
 
         _run(part, progress, figure_part, claim=module.CLAIM)
         parts.append(part)
@@ -237,8 +241,9 @@ def _document(config: ReportConfig, parts: list[PartOutcome], seconds: float, co
     for part in figures:
         lines += [f"### {part.title}", "", part.markdown, ""]
     lines += ["## 4. Parameters and seeds", "", "Every number in this report is reproduced by these values "
-              "(`condense figure NAME --seed S --OPTION VALUE`, or a `--config` file).", ""]
-    lines += [sections.parameters_table((p.title, p.params) for p in parts), ""]
+              "(`condense figure NAME --seed S --OPTION VALUE`, or a `--config` file); values marked "
+              f"{sections.COMPUTED} were computed by the run from the others and are not options.", ""]
+    lines += [sections.parameters_table((p.title, p.params, p.computed) for p in parts), ""]
     lines += ["## 5. Environment", "", _environment(), ""]
     return "\n".join(lines)
 
@@ -266,7 +271,8 @@ def _json_summary(config: ReportConfig, parts: list[PartOutcome], seconds: float
         "config": config.source,
         "seconds": round(seconds, 2),
         "parts": [
-            {"title": p.title, "passed": p.passed, "error": p.error, "seconds": round(p.seconds, 2), "params": p.params}
+            {"title": p.title, "passed": p.passed, "error": p.error, "seconds": round(p.seconds, 2), "params": p.params,
+             "computed": sorted(p.computed)}
             for p in parts
         ],
     }
@@ -281,15 +287,37 @@ def set_default_permissions(path: Path) -> None:
 
 
 def _publish(staging: Path, out_dir: Path) -> None:
-    """Move the staged files into ``out_dir``: figures first, the report files last."""
+    """Move the staged files into ``out_dir``: figures first, the report files last.
+
+    Figure files that the previous report in ``out_dir`` wrote (listed in its ``report.json``) and
+    this one did not are removed at the end, so that a figure which failed this time leaves no
+    picture of an earlier run beside the report; files the report never wrote are not touched."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    previous = _previous_figure_files(out_dir)
     staged_figures = staging / FIGURES_DIR
+    written = []
     if staged_figures.is_dir():
         (out_dir / FIGURES_DIR).mkdir(exist_ok=True)
         for path in sorted(staged_figures.iterdir()):
             if path.is_file() and not path.name.startswith("."):
                 set_default_permissions(path)
                 os.replace(path, out_dir / FIGURES_DIR / path.name)
+                written.append(path.name)
+    summary = json.loads((staging / "report.json").read_text(encoding="utf-8"))
+    summary["figure_files"] = written
+    (staging / "report.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     for name in ("report.json", "report.md", "report.html"):
         set_default_permissions(staging / name)
         os.replace(staging / name, out_dir / name)
+    for name in sorted(previous - set(written)):
+        (out_dir / FIGURES_DIR / name).unlink(missing_ok=True)
+
+
+def _previous_figure_files(out_dir: Path) -> set[str]:
+    """Names of the figure files the report already in ``out_dir`` wrote (empty when none)."""
+    try:
+        names = json.loads((out_dir / "report.json").read_text(encoding="utf-8")).get("figure_files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    # plain names only: never follow a path out of the figures folder
+    return {n for n in names if isinstance(n, str) and n and Path(n).name == n and not n.startswith(".")}

@@ -79,8 +79,12 @@ def _check_details(details: Any) -> str:
     return "; ".join(parts)
 
 
-def figure_markdown(result: FigureResult, figures_dir: Path, rel_dir: str, params: dict | None = None) -> str:
-    """One figure: claim, verdict, the PNG (with a link to the PDF), its summary and parameters."""
+def figure_markdown(
+    result: FigureResult, figures_dir: Path, rel_dir: str, params: dict | None = None,
+    computed: Iterable[str] = (),
+) -> str:
+    """One figure: claim, verdict, the PNG (with a link to the PDF), its summary and parameters
+    (those named in ``computed`` are marked as computed by the run, not options)."""
     lines = [f"**Claim.** {result.claim}", "", f"**Check:** {_verdict(result.passed)}", ""]
     for path in result.paths:
         rel = f"{rel_dir}/{Path(path).relative_to(figures_dir).as_posix()}"
@@ -90,7 +94,7 @@ def figure_markdown(result: FigureResult, figures_dir: Path, rel_dir: str, param
             lines.append(f"[{Path(path).suffix[1:].upper()} version]({rel})  ")
     if result.summary:
         lines += ["", result.summary.strip()]
-    lines += ["", f"Parameters: {parameters_inline(result.params if params is None else params)}"]
+    lines += ["", f"Parameters: {parameters_inline(result.params if params is None else params, computed)}"]
     return "\n".join(lines)
 
 
@@ -99,18 +103,28 @@ def failure_markdown(what: str, error: str) -> str:
     return f"**Check:** FAILED: {what} raised an error; the report is incomplete.\n\n```\n{error.rstrip()}\n```"
 
 
-def parameters_inline(params: dict[str, Any]) -> str:
+COMPUTED = "(computed)"
+
+
+def parameters_inline(params: dict[str, Any], computed: Iterable[str] = ()) -> str:
+    """```k=v`` `` for every parameter; those in ``computed`` (results of the run, not options) marked."""
     if not params:
         return "(none)"
-    return ", ".join(f"`{k}={_fmt(v)}`" for k, v in params.items())
+    computed = set(computed)
+    return ", ".join(f"`{k}={_fmt(v)}`" + (f" {COMPUTED}" if k in computed else "") for k, v in params.items())
 
 
-def parameters_table(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
-    """``| part | parameter | value |`` for every part of the report and every parameter it used."""
+def parameters_table(rows: Iterable[tuple]) -> str:
+    """``| part | parameter | value |`` for every part of the report and every parameter it used.
+
+    A row is ``(part, params)`` or ``(part, params, computed)``; the names in ``computed`` are values
+    the run computed (not options to set) and are marked so."""
     lines = ["| part | parameter | value |", "| --- | --- | --- |"]
-    for part, params in rows:
+    for part, params, *rest in rows:
+        computed = set(rest[0]) if rest else set()
         for key, value in params.items():
-            lines.append(f"| {_cell(part)} | `{key}` | `{_cell(_fmt(value))}` |")
+            mark = f" {COMPUTED}" if key in computed else ""
+            lines.append(f"| {_cell(part)} | `{key}`{mark} | `{_cell(_fmt(value))}` |")
     return "\n".join(lines)
 
 

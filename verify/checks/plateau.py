@@ -29,10 +29,26 @@ ESCAPE_TOLERANCE = 0.02
 SCALING_TOLERANCE = 0.05
 
 
+def _check_epsilons(epsilons: Sequence[float], minimum: int) -> tuple[float, ...]:
+    """``epsilons``: at least ``minimum`` distinct finite numbers in (0, 1)."""
+    try:
+        eps = np.asarray(epsilons, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"epsilons: expected a sequence of numbers in (0, 1), got {epsilons!r}") from None
+    if eps.ndim != 1 or np.unique(eps).size < minimum or not np.all((eps > 0) & (eps < 1)):
+        raise ValueError(f"epsilons: need at least {minimum} distinct numbers in (0, 1), got {epsilons!r}")
+    return tuple(float(e) for e in eps)
+
+
 def evaluate_plateau_escape(epsilons: Sequence[float], predicted: Sequence[float], observed: Sequence[float],
                             tolerance: float = ESCAPE_TOLERANCE, details: dict | None = None) -> CheckResult:
     r"""Relative error :math:`|k_{obs}/k_{pred} - 1|` at the smallest :math:`\varepsilon`;
     passes when it is at most ``tolerance`` and the error decreases as :math:`\varepsilon` decreases."""
+    if not len(epsilons) == len(predicted) == len(observed) >= 1:
+        raise ValueError(
+            f"epsilons, predicted, observed: need equal non-zero lengths, got "
+            f"{len(epsilons)}, {len(predicted)}, {len(observed)}"
+        )
     order = np.argsort(np.asarray(epsilons, dtype=float))[::-1]
     eps = np.asarray(epsilons, dtype=float)[order]
     ratio = np.asarray(observed, dtype=float)[order] / np.asarray(predicted, dtype=float)[order]
@@ -81,6 +97,7 @@ def check_plateau_escape(epsilons: Sequence[float] = (1e-2, 3e-3, 1e-3), widths:
     worst error at the smallest :math:`\varepsilon`."""
     import numerics
 
+    epsilons = _check_epsilons(epsilons, 1)
     say = as_progress(progress)
     X, y = numerics.make_dataset(n=n, d=input_dim, seed=seed)
     results = []
@@ -134,6 +151,7 @@ def check_plateau_scaling(depth: int = 2, epsilons: Sequence[float] | None = Non
         raise ValueError(f"depth: must be >= 2, got {depth}")
     if epsilons is None:
         epsilons = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6) if depth == 2 else (4e-2, 2e-2, 1e-2, 5e-3)
+    epsilons = _check_epsilons(epsilons, 2)
     say = as_progress(progress)
     X, y = numerics.make_dataset(n=n, d=input_dim, seed=seed)
     v_prime, _ = data_direction(X, y)
