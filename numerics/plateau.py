@@ -205,3 +205,31 @@ def observed_escape_iteration(loss, fraction: float = 0.5) -> int | None:
         raise ValueError(f"loss: the initial loss must be finite and > 0, got {loss[0]}")
     below = np.flatnonzero(loss < fraction * loss[0])
     return int(below[0]) if below.size else None
+
+
+def train_until_escape(
+    X, y, weights, lr: float, predicted: float, *, activation="tanh", fraction: float = 0.5, max_factor: float = 3.0
+) -> int | None:
+    r"""Train by GD (:func:`numerics.training.train_network`) until the plateau is left and return
+    :func:`observed_escape_iteration` of the loss (``None`` if the loss has not fallen below
+    ``fraction`` of its initial value by ``max_factor * predicted + 20`` iterations, or on divergence).
+
+    Trains in chunks — first :math:`1.05\,k_{\rm pred}`, then :math:`0.25\,k_{\rm pred}` at a time —
+    so that a good prediction ``predicted`` (:func:`predict_escape`) costs little beyond the escape.
+    GD is deterministic, so the chunked loss equals the loss of one long run.
+    """
+    from numerics.training import train_network
+
+    predicted = _check_positive_real(predicted, "predicted")
+    losses, current, done = [], weights, 0
+    chunk = int(1.05 * predicted) + 20
+    while done < max_factor * predicted + 20:
+        history = train_network(X, y, current, activation=activation, lr=lr, steps=chunk, record_every=chunk)
+        losses.append(np.asarray(history.loss))
+        if history.diverged:
+            return None
+        k = observed_escape_iteration(np.concatenate(losses), fraction)
+        if k is not None:
+            return k
+        current, done, chunk = history.weights, done + chunk, int(0.25 * predicted) + 20
+    return None

@@ -138,3 +138,18 @@ def test_negative_slope_activation(dims, eps):
     ratio, prediction = _ratio(dims, eps, seed=4, activation=-sp.tanh(z))
     assert prediction.slope == -1.0
     assert abs(ratio - 1) < 0.03
+
+
+def test_train_until_escape_equals_one_long_run():
+    """Chunked training stops at the same escape iteration as one uninterrupted GD run (GD is
+    deterministic), and reports None when the horizon ends before the escape."""
+    from numerics.plateau import train_until_escape
+
+    X, y = make_dataset("default", n=40, d=3, seed=1)
+    weights = gaussian_init((3, 8, 8), 1e-2, seed=1)
+    prediction = predict_escape(X, y, weights, lr=0.2)
+    k = train_until_escape(X, y, weights, 0.2, prediction.iteration)
+    long_run = train_network(X, y, weights, activation="tanh", lr=0.2, steps=int(3 * prediction.iteration) + 20)
+    assert k is not None and k == observed_escape_iteration(long_run.loss)
+    # a "prediction" 10x too early with max_factor 1 never reaches the escape
+    assert train_until_escape(X, y, weights, 0.2, prediction.iteration / 10, max_factor=1.0) is None

@@ -54,18 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_point(X, y, depth: int, epsilon: float, width: int, lr: float, seed: int) -> dict:
     """Predict and observe the escape of one network; returns a dict of the numbers."""
-    import numpy as np
-    from numerics import gaussian_init, observed_escape_iteration, predict_escape, train_network
+    from numerics import gaussian_init, predict_escape
+    from numerics.plateau import train_until_escape
 
     weights = gaussian_init((X.shape[1],) + (width,) * (depth - 1), epsilon, seed=seed)
     prediction = predict_escape(X, y, weights, lr, activation="tanh")
-    steps = int(math.ceil(1.3 * prediction.iteration)) + 50
-    history = train_network(X, y, weights, activation="tanh", lr=lr, steps=steps)
-    observed = observed_escape_iteration(history.loss)
-    if observed is None and not history.diverged:  # escape later than predicted: train on
-        more = train_network(X, y, history.weights, activation="tanh", lr=lr, steps=2 * steps)
-        later = observed_escape_iteration(np.concatenate([history.loss, more.loss]))
-        observed = later
+    observed = train_until_escape(X, y, weights, lr, prediction.iteration, activation="tanh", max_factor=4.0)
     return {"depth": depth, "epsilon": epsilon, "predicted": prediction.iteration, "observed": observed,
             "t_star": prediction.t_star}
 

@@ -67,25 +67,21 @@ def evaluate_plateau_escape(epsilons: Sequence[float], predicted: Sequence[float
     return CheckResult("plateau_escape", bool(finite and worst <= tolerance and shrinking), worst, tolerance, info)
 
 
-def _train_escape(X, y, weights, lr: float, predicted: float, activation: str = "tanh") -> float:
-    """Observed escape iteration of GD (``nan`` if none by 3x the prediction or on divergence).
-
-    Trains in chunks (first 1.05x the prediction, then 25% more at a time) and stops once the
-    loss has fallen below half its initial value, so a good prediction costs little extra."""
+def _escape_table(X, y, base, epsilons, lr: float, say, label: str) -> tuple[list[float], list[float]]:
+    """Predicted and observed escape iterations of the network ``eps * base`` for every ``eps``
+    (observed ``nan`` if no escape by 3x the prediction or on divergence)."""
     import numerics
+    from numerics.plateau import train_until_escape
 
-    losses, current, done = [], weights, 0
-    chunk = int(1.05 * predicted) + 20
-    while done < 3 * predicted + 20:
-        history = numerics.train_network(X, y, current, activation=activation, lr=lr, steps=chunk, record_every=chunk)
-        losses.append(np.asarray(history.loss))
-        if history.diverged:
-            return float("nan")
-        k = numerics.observed_escape_iteration(np.concatenate(losses))
-        if k is not None:
-            return float(k)
-        current, done, chunk = history.weights, done + chunk, int(0.25 * predicted) + 20
-    return float("nan")
+    predicted, observed = [], []
+    for eps in epsilons:
+        weights = [eps * w for w in base]
+        predicted.append(float(numerics.predict_escape(X, y, weights, lr).iteration))
+        k = train_until_escape(X, y, weights, lr, predicted[-1])
+        observed.append(float("nan") if k is None else float(k))
+        say(f"{label}: eps = {eps:g}, predicted {predicted[-1]:.1f}, observed {observed[-1]:.0f}, "
+            f"ratio {observed[-1] / predicted[-1]:.4f}")
+    return predicted, observed
 
 
 def check_plateau_escape(epsilons: Sequence[float] = (1e-2, 3e-3, 1e-3), widths: tuple[int, ...] = (20, 20),
@@ -103,13 +99,7 @@ def check_plateau_escape(epsilons: Sequence[float] = (1e-2, 3e-3, 1e-3), widths:
     results = []
     for init in range(n_inits):
         base = numerics.gaussian_init((input_dim, *widths), 1.0, seed + init)
-        predicted, observed = [], []
-        for eps in epsilons:
-            weights = [eps * w for w in base]
-            predicted.append(float(numerics.predict_escape(X, y, weights, lr).iteration))
-            observed.append(_train_escape(X, y, weights, lr, predicted[-1]))
-            say(f"plateau escape: init {init}, eps = {eps:g}, predicted {predicted[-1]:.1f}, "
-                f"observed {observed[-1]:.0f}, ratio {observed[-1] / predicted[-1]:.4f}")
+        predicted, observed = _escape_table(X, y, base, epsilons, lr, say, f"plateau escape: init {init}")
         results.append(evaluate_plateau_escape(epsilons, predicted, observed, tolerance, {"init_seed": seed + init}))
     return combine_worst("plateau_escape", results,
                          {"widths": list(widths), "lr": lr, "n": n, "seed": seed, "table": results[0].details["table"]})
@@ -156,13 +146,7 @@ def check_plateau_scaling(depth: int = 2, epsilons: Sequence[float] | None = Non
     X, y = numerics.make_dataset(n=n, d=input_dim, seed=seed)
     v_prime, _ = data_direction(X, y)
     base = numerics.gaussian_init((input_dim, *([width] * (depth - 1))), 1.0, seed)
-    observed, predicted = [], []
-    for eps in epsilons:
-        weights = [eps * w for w in base]
-        predicted.append(float(numerics.predict_escape(X, y, weights, lr).iteration))
-        observed.append(_train_escape(X, y, weights, lr, predicted[-1]))
-        say(f"plateau scaling depth {depth}: eps = {eps:g}, escape at iteration {observed[-1]:.0f} "
-            f"(predicted {predicted[-1]:.1f})")
+    predicted, observed = _escape_table(X, y, base, epsilons, lr, say, f"plateau scaling depth {depth}")
     slope = 1.0 / np.log1p(np.linalg.norm(v_prime) * lr) if depth == 2 else float(depth - 2)
     details = {"width": width, "lr": lr, "seed": seed, "predicted_escape": predicted,
                "observed_over_predicted": (np.asarray(observed) / np.asarray(predicted)).tolist()}
