@@ -172,3 +172,15 @@ def test_a_figure_that_fails_on_a_rerun_leaves_no_old_picture(tmp_path):
     assert (figures_dir / "good.png").exists() and (figures_dir / "mine.txt").exists()
     summary = json.loads((tmp_path / "out" / "report.json").read_text())
     assert summary["figure_files"] == ["good.png"]
+
+
+def test_atomic_writers_create_files_with_the_umask_permissions(tmp_path):
+    """mkstemp creates 0600 files; the atomic writers publish them as a plain open() would."""
+    import os
+
+    from numerics._io import write_text_atomic
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    atomic = write_text_atomic(tmp_path / "atomic.json", "{}")
+    assert os.stat(atomic).st_mode & 0o777 == os.stat(plain).st_mode & 0o777

@@ -44,7 +44,6 @@ def _no_name(parser: argparse.ArgumentParser) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from condense.figures import figure_options
-    from condense.report.build import set_default_permissions
 
     module = args.figure_module
     if args.seed < 0:
@@ -53,8 +52,6 @@ def run(args: argparse.Namespace) -> int:
     # --quick, its quick defaults
     params = {dest: getattr(args, dest) for dest in figure_options(module) if hasattr(args, dest)}
     result = module.make(Path(args.out), quick=args.quick, seed=args.seed, **params)
-    for path in result.paths:
-        set_default_permissions(Path(path))
     verdict = {True: "check passed", False: "CHECK FAILED", None: "no check"}[result.passed]
     print(f"{result.title}: {verdict}")
     if result.summary:

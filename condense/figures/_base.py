@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+from numerics._io import DEFAULT_FILE_MODE
 
 
 @dataclass
@@ -68,7 +67,7 @@ def save_figure(fig, out_dir: Path | str, stem: str) -> list[Path]:
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{stem}.", suffix=f".{ext}")
         os.close(fd)
         try:
-            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files follow the umask
+            os.chmod(tmp, DEFAULT_FILE_MODE)  # mkstemp creates 0600; published files follow the umask
             fig.savefig(tmp, format=ext)
             os.replace(tmp, target)
         except BaseException:

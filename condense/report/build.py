@@ -279,13 +279,6 @@ def _json_summary(config: ReportConfig, parts: list[PartOutcome], seconds: float
     return json.dumps(data, indent=2, default=str) + "\n"
 
 
-def set_default_permissions(path: Path) -> None:
-    """Give ``path`` the permissions of a normally created file (temp files are created 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
 def _publish(staging: Path, out_dir: Path) -> None:
     """Move the staged files into ``out_dir``: figures first, the report files last.
 
@@ -300,14 +293,12 @@ def _publish(staging: Path, out_dir: Path) -> None:
         (out_dir / FIGURES_DIR).mkdir(exist_ok=True)
         for path in sorted(staged_figures.iterdir()):
             if path.is_file() and not path.name.startswith("."):
-                set_default_permissions(path)
                 os.replace(path, out_dir / FIGURES_DIR / path.name)
                 written.append(path.name)
     summary = json.loads((staging / "report.json").read_text(encoding="utf-8"))
     summary["figure_files"] = written
     (staging / "report.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     for name in ("report.json", "report.md", "report.html"):
-        set_default_permissions(staging / name)
         os.replace(staging / name, out_dir / name)
     for name in sorted(previous - set(written)):
         (out_dir / FIGURES_DIR / name).unlink(missing_ok=True)
