@@ -139,11 +139,49 @@ def _power(r0: float, k: int) -> float:
 
 
 def _norm(y: np.ndarray) -> float:
-    r""":math:`\|y\|_2` without overflow or underflow of the squares (scaled by :math:`\max|y_i|`)."""
+    r""":math:`\|y\|_2` without overflow or underflow of the squares (scaled by :math:`\max|y_i|`);
+    ``inf`` when the norm itself exceeds the float range (see :func:`_direction`)."""
     peak = float(np.max(np.abs(y)))
     if peak == 0.0 or not math.isfinite(peak):
         return peak
     return peak * float(np.linalg.norm(y / peak))
+
+
+def _direction(y: np.ndarray, r0: float) -> tuple[np.ndarray, float]:
+    r""":math:`\theta_0 = y/\|y\|` and :math:`\|y\|^{-1}`, also when :math:`\|y\|` overflows
+    (finite entries near the float maximum): then ``y`` is normalized by :math:`\max|y_i|` first
+    and :math:`\|y\|^{-1} = \max|y_i|^{-1}\,\|y/\max|y_i|\|^{-1}`."""
+    if math.isfinite(r0):
+        return y / r0, 1.0 / r0
+    peak = float(np.max(np.abs(y)))
+    unit = y / peak
+    nrm = float(np.linalg.norm(unit))
+    return unit / nrm, (1.0 / peak) / nrm
+
+
+def _ratio_text(spread: float) -> str:
+    return f"{1 / spread:.3g}" if spread > 1e-300 else "above 1e300"
+
+
+def _factor_spread(theta: np.ndarray, widths: tuple[int, ...]) -> float:
+    r"""Smallest over largest norm of the nonzero factors :math:`(a, W^{L-1}, \dots, u)` of
+    :math:`\theta` (1 for comparable factors)."""
+    norms, start = [], 0
+    for shape in state_shapes(widths):
+        size = int(np.prod(shape))
+        value = _norm(theta[start : start + size])  # scaled: squares of tiny entries underflow
+        if value > 0.0:
+            norms.append(value)
+        start += size
+    return min(norms) / max(norms) if norms else 1.0
+
+
+#: factors of theta0 whose norms differ by more than this ratio get an absolute tolerance scaled
+#: down with them (see _blowup_flat)
+_SPREAD_RESOLVED = 1e-6
+#: below this ratio the small factors of theta0 are not representable next to the large one with
+#: an absolute tolerance whose scaled error norm stays finite: refused with a ValueError
+_SPREAD_LIMIT = 1e-130
 
 
 def bounds(r0: float, e_theta: float, depth: int) -> tuple[float, float | None]:
@@ -178,13 +216,18 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
     base = {"depth": depth, "r0": r0, "method": method, "rtol": rtol}
     if r0 == 0.0:
         return _result(math.inf, math.inf, None, None, None, False, widths, reason="y0 = 0 is an equilibrium", **base)
-    theta0 = y0 / r0
+    theta0, inv_r0 = _direction(y0, r0)
     p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE,
                                     STILL_TOLERANCE_MINIMUM * math.sqrt(y0.shape[0])))
     z0 = np.concatenate([theta0, [0.0, 0.0]])
     f0 = np.empty_like(z0)
     e_theta = float(projected_field_p(z0, f0, p))
-    lower, upper = bounds(r0, e_theta, depth)
+    if math.isfinite(r0):
+        lower, upper = bounds(r0, e_theta, depth)
+    else:  # ||y0|| overflows: the same bounds written with 1/||y0||
+        inv_power = _power(inv_r0, depth - 2)
+        lower = depth ** (depth / 2 - 1) / (depth - 2) * inv_power
+        upper = inv_power * e_theta ** (-(depth - 2) / depth) / (depth - 2) if e_theta > 0 else None
     base["E0"] = e_theta * _power(r0, depth) if e_theta else 0.0
     if depth == 2:
         return _result(
@@ -193,13 +236,30 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
             "exponentially and never blow up in finite time",
             **base,
         )
-    grad_norm = float(np.linalg.norm(f0[:-2] + depth * e_theta * theta0))
-    if grad_norm == 0.0:
+    grad = f0[:-2] + depth * e_theta * theta0
+    if not np.any(grad):  # F(theta0) = 0 (tested entrywise: its squares may underflow)
         return _result(
             math.inf, lower, upper, None, None, False, widths,
             reason="y0 is an equilibrium: F(y0) = 0, the flow stays at y0", **base,
         )
-    res = solve(kernels.projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=1e-3 * rtol,
+    atol = 1e-3 * rtol
+    spread = _factor_spread(theta0, widths) if depth > 2 else 1.0
+    if spread < _SPREAD_RESOLVED:
+        # Factors of very different sizes (e.g. a huge a with W, u of order 1): the small factors
+        # of theta0 grow by many orders of magnitude while the flow leaves the saddle near
+        # theta0, and an absolute tolerance of 1e-3 rtol would not resolve them (the computed T*
+        # was 6x too large for (a, w, u) = (1.3e100, 0.7, 0.9)); scale it down with them.
+        if spread < _SPREAD_LIMIT:
+            raise ValueError(
+                f"a, W, u: the factors of y0 differ in norm by a factor {_ratio_text(spread)} > "
+                f"{1 / _SPREAD_LIMIT:.0e}: on the unit sphere the small factors (and E(y0/||y0||)) "
+                "fall below what double precision resolves next to the large one, so the "
+                "blow-up time cannot be computed reliably (refused rather than reported as "
+                "'no blow-up'; by homogeneity rescaling y0 does not help)"
+            )
+        atol = atol * spread
+    base["atol"] = atol
+    res = solve(kernels.projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=atol,
                 max_steps=_MAX_STEPS, monitor=_blowup_monitor())
     dim = y0.shape[0]
     z, f = res.y_final, res.f_final
@@ -211,7 +271,7 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
         residual=resid, log_r_end=float(z[dim]), solver_status=res.status,
         sphere_drift=abs(float(np.linalg.norm(z[:dim])) - 1.0),
     )
-    scale = _power(r0, -(depth - 2))
+    scale = _power(r0, -(depth - 2)) if math.isfinite(r0) else _power(inv_r0, depth - 2)
     if res.status == STATUS_MONITOR and res.monitor_code == _CODE_BLOWUP:
         tail = float(f[dim + 1]) / ((depth - 2) * lam)
         t_theta = float(z[dim + 1]) + tail
