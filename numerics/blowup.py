@@ -44,6 +44,7 @@ import numpy as np
 
 from numerics import _validate
 from numerics import kernels
+from numerics.integrate import _depth3, _shapes
 from numerics.kernels import MONITOR_SIG, chain_params, projected_field_p, state_shapes
 from numerics.rk import (
     STATUS_MAX_STEPS,
@@ -133,9 +134,13 @@ class BlowupResult:
 
 def _power(r0: float, k: int) -> float:
     r""":math:`r_0^k` as a float that saturates to ``inf`` / ``0`` instead of raising
-    ``OverflowError`` (Python's ``float ** int`` raises where NumPy saturates)."""
-    with np.errstate(over="ignore", under="ignore", divide="ignore"):
-        return float(np.float64(r0) ** k)
+    ``OverflowError`` (Python's ``float ** int`` raises where NumPy saturates; both are C ``pow``)."""
+    try:
+        return float(r0) ** k
+    except OverflowError:
+        return math.inf
+    except ZeroDivisionError:  # 0.0 ** (negative k)
+        return math.inf
 
 
 def _norm(y: np.ndarray) -> float:
@@ -164,16 +169,28 @@ def _ratio_text(spread: float) -> str:
 
 
 def _factor_spread(theta: np.ndarray, widths: tuple[int, ...]) -> float:
-    r"""Smallest over largest norm of the nonzero factors :math:`(a, W^{L-1}, \dots, u)` of
-    :math:`\theta` (1 for comparable factors)."""
-    norms, start = [], 0
-    for shape in state_shapes(widths):
-        size = int(np.prod(shape))
-        value = _norm(theta[start : start + size])  # scaled: squares of tiny entries underflow
+    r"""Smallest over largest size (largest entry in absolute value) of the nonzero factors
+    :math:`(a, W^{L-1}, \dots, u)` of :math:`\theta` (1 for comparable factors)."""
+    sizes, start = [], 0
+    for size in _factor_sizes(widths):
+        value = float(np.abs(theta[start : start + size]).max())
         if value > 0.0:
-            norms.append(value)
+            sizes.append(value)
         start += size
-    return min(norms) / max(norms) if norms else 1.0
+    return min(sizes) / max(sizes) if sizes else 1.0
+
+
+@functools.lru_cache(maxsize=256)
+def _factor_sizes(widths: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(np.prod(shape)) for shape in state_shapes(widths))
+
+
+@functools.lru_cache(maxsize=256)
+def _params_template(widths: tuple[int, ...], rtol: float, dim: int) -> np.ndarray:
+    p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE,
+                                    STILL_TOLERANCE_MINIMUM * math.sqrt(dim)))
+    p.flags.writeable = False
+    return p
 
 
 #: factors of theta0 whose norms differ by more than this ratio get an absolute tolerance scaled
@@ -206,7 +223,7 @@ def _result(t_star, lower, upper, theta, lam, blew_up, widths, **diag) -> Blowup
         rate=None if lam is None else float(lam),
         blew_up=bool(blew_up),
         diagnostics={"widths": widths, **diag},
-        shapes=state_shapes(widths),
+        shapes=_shapes(widths),
     )
 
 
@@ -217,8 +234,7 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
     if r0 == 0.0:
         return _result(math.inf, math.inf, None, None, None, False, widths, reason="y0 = 0 is an equilibrium", **base)
     theta0, inv_r0 = _direction(y0, r0)
-    p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE,
-                                    STILL_TOLERANCE_MINIMUM * math.sqrt(y0.shape[0])))
+    p = _params_template(widths, rtol, y0.shape[0]).copy()
     z0 = np.concatenate([theta0, [0.0, 0.0]])
     f0 = np.empty_like(z0)
     e_theta = float(projected_field_p(z0, f0, p))
@@ -251,7 +267,7 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
         # was 6x too large for (a, w, u) = (1.3e100, 0.7, 0.9)); scale it down with them.
         if spread < _SPREAD_LIMIT:
             raise ValueError(
-                f"a, W, u: the factors of y0 differ in norm by a factor {_ratio_text(spread)} > "
+                f"a, W, u: the factors of y0 differ in size by a factor {_ratio_text(spread)} > "
                 f"{1 / _SPREAD_LIMIT:.0e}: on the unit sphere the small factors (and E(y0/||y0||)) "
                 "fall below what double precision resolves next to the large one, so the "
                 "blow-up time cannot be computed reliably (refused rather than reported as "
@@ -318,7 +334,7 @@ def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> Blow
     measure-zero stable sets of the minimum and of the saddles) give ``blew_up=False``,
     ``t_star=inf`` and a reason in ``diagnostics["reason"]``.
     """
-    y0, (m1, m2) = _validate.depth3_state(a, W, u)
+    y0, (m1, m2) = _depth3(a, W, u)
     rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
     return _blowup_flat(y0, (m1, m2), rtol, _check_method(method))
 
