@@ -22,21 +22,26 @@ _PROBE = (
 )
 
 
-def cache_env(root: str) -> dict[str, str]:
+def cache_env(root: str, source: Path = REPO) -> dict[str, str]:
     """Environment whose condense and Numba caches both live under ``root`` (empty: a cold start,
-    the situation of a new user or of a fresh CI job)."""
+    the situation of a new user or of a fresh CI job), importing the packages from ``source``."""
     return dict(os.environ, CONDENSE_CACHE_DIR=str(Path(root) / "condense"), NUMBA_CACHE_DIR=str(Path(root) / "numba"),
-                PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+                PYTHONPATH=os.pathsep.join([str(source), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
 
 
-def run_python(code: str, env: dict[str, str]) -> tuple[float, str]:
-    """(wall seconds, stdout) of ``python -c code`` in a fresh interpreter."""
+def run_python(code: str, env: dict[str, str], cwd: Path | None = None) -> tuple[float, str, float]:
+    """(wall seconds, stdout, CPU seconds) of ``python -c code`` in a fresh interpreter."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False, cwd=cwd)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode != 0:
         raise RuntimeError(f"probe failed: {res.stderr[-2000:]}")
-    return wall, res.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, res.stdout, cpu
 
 
 def compile_times() -> dict[str, float]:
@@ -46,7 +51,7 @@ def compile_times() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as root:
         env = cache_env(root)
         for label in ("cold", "warm"):
-            _, stdout = run_python(_PROBE, env)
+            _, stdout, _ = run_python(_PROBE, env)
             imp, first = map(float, stdout.split())
             out[f"{label}_import_s"] = imp
             out[f"{label}_first_call_s"] = first

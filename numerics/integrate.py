@@ -285,6 +285,20 @@ def _ensemble_rows(field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_sta
         steps[k] = res[7]
 
 
+def _rows_on_this_thread(args, start: int, stride: int) -> None:
+    """The rows ``start, start + stride, ...`` of an ensemble, one driver call each (no compiled
+    caller of the driver: a first ensemble compiles nothing beyond what integrate_effective does)."""
+    (field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages, error_order, kind, t_eval, max_norm,
+     max_steps, out, status, steps) = args
+    q = p.copy()  # private workspace of this thread
+    for k in range(start, y0s.shape[0], stride):
+        res = rk_solve(field, 0, 0, q, 0.0, y0s[k], t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages,
+                       error_order, kind, t_eval, False, 0.0, True, max_norm, max_steps, 0.0)
+        out[k, : res[3]] = res[2]
+        status[k] = res[0]
+        steps[k] = res[7]
+
+
 @nb.njit(cache=True, parallel=True)
 def _ensemble_prange(field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages, error_order, kind, t_eval,
                      max_norm, max_steps, out, status, steps, start, stride):
@@ -332,12 +346,12 @@ def integrate_ensemble(
     if backend == "prange":
         _ensemble_prange(*args, 0, 1)
     elif n_threads == 1:
-        _ensemble_rows(*args, 0, 1)
-    else:  # one GIL-free compiled loop per thread over rows t, t + T, t + 2T, ...
+        _rows_on_this_thread(args, 0, 1)
+    else:  # rows t, t + T, t + 2T, ... per thread; the driver releases the GIL while it integrates
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
-            list(pool.map(lambda t: _ensemble_rows(*args, t, n_threads), range(n_threads)))
+            list(pool.map(lambda t: _rows_on_this_thread(args, t, n_threads), range(n_threads)))
     return EnsembleResult(grid, out, status, steps, state_shapes(widths))
 
 

@@ -58,3 +58,12 @@ def test_importing_the_integrators_compiles_nothing():
     after = result["after_call"]
     # one driver signature; integrate_effective needs the chain field only (not the sphere flow's)
     assert after["driver"] == 1 and after["cfuncs"] == ["chain_field_c"] and after["monitor"] == 0
+
+
+def test_warmup_command_checks_what_it_compiles(capsys):
+    """``condense warmup`` runs every compiled ODE path once (each result checked against a closed
+    form inside numerics.warmup) and exits 0."""
+    from condense.cli import main
+
+    assert main(["warmup"]) == 0
+    assert "done in" in capsys.readouterr().out
