@@ -146,10 +146,16 @@ def _power(r0: float, k: int) -> float:
 def _norm(y: np.ndarray) -> float:
     r""":math:`\|y\|_2` without overflow or underflow of the squares (scaled by :math:`\max|y_i|`);
     ``inf`` when the norm itself exceeds the float range (see :func:`_direction`)."""
-    peak = float(np.max(np.abs(y)))
+    peak = float(np.abs(y).max())
     if peak == 0.0 or not math.isfinite(peak):
         return peak
-    return peak * float(np.linalg.norm(y / peak))
+    return peak * _l2(y / peak)
+
+
+def _l2(x: np.ndarray) -> float:
+    r""":math:`\|x\|_2` of a 1-d float array as ``np.linalg.norm`` computes it (``sqrt(x.dot(x))``,
+    the same bits) without its Python-level dispatch."""
+    return math.sqrt(x.dot(x))
 
 
 def _direction(y: np.ndarray, r0: float) -> tuple[np.ndarray, float]:
@@ -160,7 +166,7 @@ def _direction(y: np.ndarray, r0: float) -> tuple[np.ndarray, float]:
         return y / r0, 1.0 / r0
     peak = float(np.max(np.abs(y)))
     unit = y / peak
-    nrm = float(np.linalg.norm(unit))
+    nrm = _l2(unit)
     return unit / nrm, (1.0 / peak) / nrm
 
 
@@ -171,18 +177,15 @@ def _ratio_text(spread: float) -> str:
 def _factor_spread(theta: np.ndarray, widths: tuple[int, ...]) -> float:
     r"""Smallest over largest size (largest entry in absolute value) of the nonzero factors
     :math:`(a, W^{L-1}, \dots, u)` of :math:`\theta` (1 for comparable factors)."""
-    sizes, start = [], 0
-    for size in _factor_sizes(widths):
-        value = float(np.abs(theta[start : start + size]).max())
-        if value > 0.0:
-            sizes.append(value)
-        start += size
-    return min(sizes) / max(sizes) if sizes else 1.0
+    peaks = np.maximum.reduceat(np.abs(theta), _factor_offsets(widths))
+    nonzero = peaks[peaks > 0.0]
+    return float(nonzero.min() / nonzero.max()) if nonzero.size else 1.0
 
 
 @functools.lru_cache(maxsize=256)
-def _factor_sizes(widths: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(int(np.prod(shape)) for shape in state_shapes(widths))
+def _factor_offsets(widths: tuple[int, ...]) -> np.ndarray:
+    sizes = [int(np.prod(shape)) for shape in state_shapes(widths)]
+    return np.cumsum([0] + sizes[:-1])
 
 
 @functools.lru_cache(maxsize=256)
@@ -235,7 +238,8 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
         return _result(math.inf, math.inf, None, None, None, False, widths, reason="y0 = 0 is an equilibrium", **base)
     theta0, inv_r0 = _direction(y0, r0)
     p = _params_template(widths, rtol, y0.shape[0]).copy()
-    z0 = np.concatenate([theta0, [0.0, 0.0]])
+    z0 = np.zeros(theta0.shape[0] + 2)
+    z0[:-2] = theta0
     f0 = np.empty_like(z0)
     e_theta = float(projected_field_p(z0, f0, p))
     if math.isfinite(r0):
@@ -253,7 +257,7 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
             **base,
         )
     grad = f0[:-2] + depth * e_theta * theta0
-    if not np.any(grad):  # F(theta0) = 0 (tested entrywise: its squares may underflow)
+    if not grad.any():  # F(theta0) = 0 (tested entrywise: its squares may underflow)
         return _result(
             math.inf, lower, upper, None, None, False, widths,
             reason="y0 is an equilibrium: F(y0) = 0, the flow stays at y0", **base,
@@ -279,13 +283,14 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
                 max_steps=_MAX_STEPS, monitor=_blowup_monitor())
     dim = y0.shape[0]
     z, f = res.y_final, res.f_final
-    theta = z[:dim] / np.linalg.norm(z[:dim])
+    z_norm = _l2(z[:dim])
+    theta = z[:dim] / z_norm
     lam = float(f[dim])
-    resid = float(np.linalg.norm(f[:dim]))
+    resid = _l2(f[:dim])
     base.update(
         steps=res.n_accepted, rejected=res.n_rejected, nfev=res.nfev, s_end=res.t_final,
         residual=resid, log_r_end=float(z[dim]), solver_status=res.status,
-        sphere_drift=abs(float(np.linalg.norm(z[:dim])) - 1.0),
+        sphere_drift=abs(z_norm - 1.0),
     )
     scale = _power(r0, -(depth - 2)) if math.isfinite(r0) else _power(inv_r0, depth - 2)
     if res.status == STATUS_MONITOR and res.monitor_code == _CODE_BLOWUP:
@@ -318,9 +323,15 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
 
 
 def _check_method(method: str) -> str:
-    from numerics.rk import get_tableau
+    from numerics.rk import TABLEAUS, get_tableau
 
-    return get_tableau(method).name
+    return method if method in TABLEAUS else get_tableau(method).name
+
+
+def _check_rtol(rtol) -> float:
+    if type(rtol) is float and 1e-14 <= rtol <= 1e-3:
+        return rtol
+    return _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
 
 
 def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> BlowupResult:
@@ -335,7 +346,7 @@ def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> Blow
     ``t_star=inf`` and a reason in ``diagnostics["reason"]``.
     """
     y0, (m1, m2) = _depth3(a, W, u)
-    rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
+    rtol = _check_rtol(rtol)
     return _blowup_flat(y0, (m1, m2), rtol, _check_method(method))
 
 
@@ -348,7 +359,7 @@ def blowup_time_deep(factors, *, rtol: float = 1e-12, method: str = "DOP853") ->
     linear and never blows up: ``blew_up=False``, ``t_star=inf``.
     """
     y0, widths = _validate.factors_state(factors)
-    rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
+    rtol = _check_rtol(rtol)
     return _blowup_flat(y0, widths, rtol, _check_method(method))
 
 
