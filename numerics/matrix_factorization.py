@@ -31,6 +31,8 @@ from numbers import Real
 
 import numba
 import numpy as np
+
+from numerics.init import gaussian_arrays
 from scipy.integrate import solve_ivp
 
 from numerics.data import _check_int
@@ -104,14 +106,14 @@ def random_mask(shape=(10, 10), fraction: float = 0.5, seed: int = 0) -> np.ndar
 
 def init_factors(shape, depth: int = 3, scale: float = 1e-3, seed: int = 0, inner_dim: int | None = None) -> list[np.ndarray]:
     r"""``[W1 (k, n_cols), W2 (k, k), ..., WL (n_rows, k)]`` with i.i.d. :math:`\mathcal N(0, \varepsilon^2)`
-    entries, :math:`\varepsilon` = ``scale``, ``k = inner_dim`` (default ``max(shape)``); seeded."""
+    entries, :math:`\varepsilon` = ``scale``, ``k = inner_dim`` (default ``max(shape)``); seeded
+    (:func:`numerics.init.gaussian_arrays`, the one Gaussian family)."""
     rows, cols = _check_shape(shape)
     depth = _check_int(depth, "depth", 2)
     scale = _check_positive(scale, "scale")
     inner = max(rows, cols) if inner_dim is None else _check_int(inner_dim, "inner_dim", 1)
     shapes = [(inner, cols)] + [(inner, inner)] * (depth - 2) + [(rows, inner)]
-    rng = np.random.default_rng(_check_int(seed, "seed", 0))
-    return [rng.normal(0.0, scale, size=s) for s in shapes]
+    return gaussian_arrays(shapes, scale, _check_int(seed, "seed", 0))
 
 
 def _check_problem(M, mask, factors):

@@ -28,6 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from numerics.fit import fit_power
+
 from numerics.sweep import ResultStore, SweepReport, run_sweep
 from numerics.two_layer import (
     _check_finite,
@@ -142,25 +144,16 @@ def phase_point(
 
 def fit_slope(widths: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:
     r"""Least-squares fit :math:`\log v = s\log m + c`; returns :math:`(s, c, \mathrm{stderr}(s))`
-    (stderr ``nan`` for two distinct widths). ``widths`` and ``values`` may repeat widths (seeds)."""
+    (stderr ``nan`` for two distinct widths). ``widths`` and ``values`` may repeat widths (seeds).
+    The fit is :func:`numerics.fit.fit_power`, the project's one line fit."""
     m = np.asarray(widths, dtype=float)
     v = np.asarray(values, dtype=float)
     if m.shape != v.shape or m.ndim != 1:
         raise ValueError(f"widths, values: need equal 1-d shapes, got {m.shape} and {v.shape}")
     if np.unique(m).size < 2:
         raise ValueError("widths: need at least two distinct widths to fit a slope")
-    if np.any(m <= 0) or np.any(~np.isfinite(v)) or np.any(v <= 0):
-        raise ValueError("widths, values: must be positive and finite (log-log fit)")
-    x, z = np.log(m), np.log(v)
-    design = np.vstack([x, np.ones_like(x)]).T
-    (slope, intercept), *_ = np.linalg.lstsq(design, z, rcond=None)
-    dof = x.size - 2
-    if dof > 0:
-        resid = z - design @ np.array([slope, intercept])
-        stderr = float(np.sqrt(resid @ resid / dof / np.sum((x - x.mean()) ** 2)))
-    else:
-        stderr = float("nan")
-    return float(slope), float(intercept), stderr
+    fit = fit_power(m, v, names=("widths", "values"))
+    return fit.slope, fit.intercept, fit.stderr
 
 
 def classify_slope(slope: float, threshold: float = 0.1) -> str:

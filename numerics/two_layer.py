@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numerics.init import gaussian_arrays
+
 from numerics.activations import compile_activation, kernel_module
 
 __all__ = [
@@ -167,7 +169,8 @@ def init_two_layer(
 
     ``antisymmetric``: neurons come in pairs :math:`(a_k, w_k), (-a_k, w_k)` (``m`` even), so
     :math:`f \equiv 0` at start (§7). The standard normals are drawn first and then scaled, so the
-    same ``seed`` gives the same normalized weights :math:`a/\beta_1, W/\beta_2` for every scale.
+    same ``seed`` gives the same normalized weights :math:`a/\beta_1, W/\beta_2` for every scale
+    (:func:`numerics.init.gaussian_arrays`, the one Gaussian family).
     """
     m = _check_int("m", m, 2)
     d = _check_int("d", d, 1)
@@ -176,17 +179,14 @@ def init_two_layer(
     if beta1 <= 0 or beta2 <= 0:
         raise ValueError(f"beta1, beta2: must be > 0, got {beta1}, {beta2}")
     seed = _check_int("seed", seed, 0)  # None would draw fresh OS entropy: not reproducible
-    rng = np.random.default_rng(seed)
     if antisymmetric:
         if m % 2:
             raise ValueError(f"m: must be even for an antisymmetric initialization, got {m}")
-        half_a = rng.standard_normal(m // 2)
-        half_w = rng.standard_normal((m // 2, d + 1))
+        half_a, half_w = gaussian_arrays([(m // 2,), (m // 2, d + 1)], 1.0, seed)
         a = np.concatenate([half_a, -half_a])
         W = np.concatenate([half_w, half_w])
     else:
-        a = rng.standard_normal(m)
-        W = rng.standard_normal((m, d + 1))
+        a, W = gaussian_arrays([(m,), (m, d + 1)], 1.0, seed)
     return beta1 * a, beta2 * W
 
 

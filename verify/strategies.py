@@ -20,12 +20,12 @@ import numpy as np
 from hypothesis import strategies as st
 
 from theory.activations import ACTIVATION_NAMES, NON_SMOOTH
+from numerics.init import gaussian_arrays
 from verify.instances import (
     MAX_ENERGY_RATIO,
-    gaussian_factors,
+    gaussian_reduced_factors,
     network_shapes,
     positive_energy_state,
-    reduced_shapes,
 )
 
 __all__ = [
@@ -126,7 +126,7 @@ def datasets(n: int | st.SearchStrategy[int] = st.integers(4, 40),
 
 
 def reduced_states(hidden_widths: tuple[int, ...] | st.SearchStrategy | None = None, scale: float = 1.0):
-    """Reduced effective states ``[a, W^{L-1}, ..., W^2, u]`` (output to input, README
+    """Reduced effective states as factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output, README
     convention) with N(0, scale²) entries; ``hidden_widths`` a tuple or strategy (default
     :func:`widths` of depth 3)."""
     hidden_widthsstrategy = _strategy(hidden_widths, lambda: widths(3))
@@ -134,7 +134,7 @@ def reduced_states(hidden_widths: tuple[int, ...] | st.SearchStrategy | None = N
     @st.composite
     def build(draw):
         ws = tuple(draw(hidden_widthsstrategy))
-        return gaussian_factors(reduced_shapes(ws), draw(seeds()), scale)
+        return gaussian_reduced_factors(ws, scale, draw(seeds()))
 
     return build()
 
@@ -179,6 +179,6 @@ def networks(depth: int | st.SearchStrategy[int] = 3, input_dim: int | st.Search
             raise ValueError(f"hidden_widths: need depth - 1 = {L - 1} widths, got {ws}")
         d = draw(dim_strategy)
         eps = draw(eps_strategy)
-        return gaussian_factors(network_shapes(d, ws), draw(seeds()), eps)
+        return gaussian_arrays(network_shapes(d, ws), eps, draw(seeds()))
 
     return build()
