@@ -32,6 +32,7 @@ from numbers import Real
 import numba
 import numpy as np
 
+from numerics.history import TrainingHistory
 from numerics.init import gaussian_arrays
 from scipy.integrate import solve_ivp
 
@@ -209,21 +210,33 @@ def alignment(matrix, target) -> tuple[float, float]:
 
 
 @dataclass
-class FactorizationHistory:
-    r"""Result of :func:`train_factorization`: ``loss[k]`` before update ``k``; at ``record_steps``
-    the singular values of the product (``singular_values``, rows sorted decreasingly) and its
-    alignment with the top singular pair of :math:`P_\Omega(M)` (``alignments``, pairs of cosines);
-    ``factors`` final; ``diverged``/``message`` as for ``train_network``."""
+class FactorizationHistory(TrainingHistory):
+    r"""Result of :func:`train_factorization`: a :class:`numerics.history.TrainingHistory` (same
+    field names as every trainer's; ``weights`` are the final factors ``[W1, ..., WL]``,
+    ``activation`` is ``"linear"``) with, at ``record_steps``, the singular values of the product
+    (``singular_values``, rows sorted decreasingly) and its alignment with the top singular pair of
+    :math:`P_\Omega(M)` (``alignments``, pairs of cosines); ``snapshots`` only with
+    ``keep_snapshots=True``. ``factors`` is kept as a read-only name for ``weights``."""
 
-    loss: np.ndarray
-    record_steps: np.ndarray
-    singular_values: np.ndarray
-    alignments: np.ndarray
-    factors: list[np.ndarray]
-    diverged: bool
-    message: str
-    lr: float
-    snapshots: list[list[np.ndarray]] = field(default_factory=list)
+    singular_values: np.ndarray = field(default=None, kw_only=True)
+    alignments: np.ndarray = field(default=None, kw_only=True)
+
+    @property
+    def factors(self) -> list[np.ndarray]:
+        return self.weights
+
+    def _display_rows(self):
+        rows = super()._display_rows()
+        if self.singular_values is not None and len(self.singular_values):
+            rows.append(("final singular values", list(self.singular_values[-1][:4])))
+        return rows
+
+
+def _final_loss(factors, M, mask) -> float:
+    r""":math:`\frac12\|P_\Omega(W^L\cdots W^1 - M)\|_F^2` of the final factors (non-finite after divergence)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = np.where(mask, product(factors) - M, 0.0)
+        return 0.5 * float(np.sum(residual * residual))
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -323,16 +336,21 @@ def train_factorization(
         if record_steps[-1] != steps:
             record(steps)
         message = f"completed {steps} steps"
+    final = current()
     return FactorizationHistory(
         loss=loss,
         record_steps=np.asarray(record_steps),
-        singular_values=np.asarray(singular),
-        alignments=np.asarray(aligned),
-        factors=current(),
+        snapshots=snapshots,
+        weights=final,
         diverged=diverged,
         message=message,
         lr=lr,
-        snapshots=snapshots,
+        activation="linear",
+        steps=steps,
+        final_loss=_final_loss(final, M, mask),
+        wall_time=time.perf_counter() - start,
+        singular_values=np.asarray(singular),
+        alignments=np.asarray(aligned),
     )
 
 
@@ -387,16 +405,21 @@ def train_factorization_numpy(
         if record_steps[-1] != steps:
             record(steps, product(factors))
         message = f"completed {steps} steps"
+    final = factors
     return FactorizationHistory(
         loss=loss,
         record_steps=np.asarray(record_steps),
-        singular_values=np.asarray(singular),
-        alignments=np.asarray(aligned),
-        factors=factors,
+        snapshots=snapshots,
+        weights=final,
         diverged=diverged,
         message=message,
         lr=lr,
-        snapshots=snapshots,
+        activation="linear",
+        steps=steps,
+        final_loss=_final_loss(final, M, mask),
+        wall_time=time.perf_counter() - start,
+        singular_values=np.asarray(singular),
+        alignments=np.asarray(aligned),
     )
 
 

@@ -136,7 +136,7 @@ def phase_point(
         "final_loss": run.final_loss,
         "loss_ratio": run.final_loss / initial_loss,
         "status": run.status,
-        "steps": run.steps,
+        "steps": run.steps_done,
         "halvings": run.halvings,
         "seconds": run.seconds,
     }

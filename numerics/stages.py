@@ -185,8 +185,8 @@ def amplitude_distributions(run: TwoLayerRun) -> tuple[np.ndarray, list[np.ndarr
     r"""Iterations and amplitudes :math:`|a_k|\,\|w_k\|` of every snapshot of ``run``."""
     if not run.snapshots:
         raise ValueError("run: has no snapshots (train with record_every > 0)")
-    steps = np.array([s for s, _, _ in run.snapshots])
-    return steps, [neuron_amplitudes(a, W) for _, a, W in run.snapshots]
+    steps = np.asarray(run.record_steps)
+    return steps, [neuron_amplitudes(a, W) for W, a in run.snapshots]  # snapshots [W, a], input to output
 
 
 def wasserstein_series(distributions: Sequence[np.ndarray]) -> np.ndarray:
