@@ -232,11 +232,18 @@ class FactorizationHistory(TrainingHistory):
         return rows
 
 
-def _final_loss(factors, M, mask) -> float:
-    r""":math:`\frac12\|P_\Omega(W^L\cdots W^1 - M)\|_F^2` of the final factors (non-finite after divergence)."""
+def _history(loss, record_steps, snapshots, factors, diverged, message, lr, steps, M, mask, start,
+             singular, aligned) -> FactorizationHistory:
+    r"""The history of both drivers; ``final_loss`` is :math:`\frac12\|P_\Omega(W^L\cdots W^1 - M)\|_F^2`
+    of the final factors (non-finite after divergence)."""
     with np.errstate(over="ignore", invalid="ignore"):
         residual = np.where(mask, product(factors) - M, 0.0)
-        return 0.5 * float(np.sum(residual * residual))
+        final_loss = 0.5 * float(np.sum(residual * residual))
+    return FactorizationHistory(
+        loss=loss, record_steps=np.asarray(record_steps), snapshots=snapshots, weights=factors,
+        diverged=diverged, message=message, lr=lr, activation="linear", steps=steps, final_loss=final_loss,
+        wall_time=time.perf_counter() - start, singular_values=np.asarray(singular), alignments=np.asarray(aligned),
+    )
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -336,22 +343,8 @@ def train_factorization(
         if record_steps[-1] != steps:
             record(steps)
         message = f"completed {steps} steps"
-    final = current()
-    return FactorizationHistory(
-        loss=loss,
-        record_steps=np.asarray(record_steps),
-        snapshots=snapshots,
-        weights=final,
-        diverged=diverged,
-        message=message,
-        lr=lr,
-        activation="linear",
-        steps=steps,
-        final_loss=_final_loss(final, M, mask),
-        wall_time=time.perf_counter() - start,
-        singular_values=np.asarray(singular),
-        alignments=np.asarray(aligned),
-    )
+    return _history(loss, record_steps, snapshots, current(), diverged, message, lr, steps, M, mask, start,
+                    singular, aligned)
 
 
 def train_factorization_numpy(
@@ -405,22 +398,8 @@ def train_factorization_numpy(
         if record_steps[-1] != steps:
             record(steps, product(factors))
         message = f"completed {steps} steps"
-    final = factors
-    return FactorizationHistory(
-        loss=loss,
-        record_steps=np.asarray(record_steps),
-        snapshots=snapshots,
-        weights=final,
-        diverged=diverged,
-        message=message,
-        lr=lr,
-        activation="linear",
-        steps=steps,
-        final_loss=_final_loss(final, M, mask),
-        wall_time=time.perf_counter() - start,
-        singular_values=np.asarray(singular),
-        alignments=np.asarray(aligned),
-    )
+    return _history(loss, record_steps, snapshots, factors, diverged, message, lr, steps, M, mask, start,
+                    singular, aligned)
 
 
 # ------------------------------------------------------------------- effective-model blow-up

@@ -14,32 +14,14 @@ reference                      compiled routine                                 
 :func:`scipy_blowup_time`      :func:`numerics.blowup.blowup_time`                :math:`T^*`
 =============================  =================================================  ==========================
 
-The names are imported lazily from the modules that define them (next to the compiled code they
-mirror, so a change to one is seen beside the other).
+They are defined next to the compiled code they mirror (so a change to one is seen beside the
+other) and collected here.
 """
 
 from __future__ import annotations
 
-import importlib
+from numerics.blowup import chain_field_numpy, scipy_blowup_time
+from numerics.matrix_factorization import train_factorization_numpy
+from numerics.training import train_network_numpy
 
-_WHERE = {
-    "train_network_numpy": "numerics.training",
-    "train_factorization_numpy": "numerics.matrix_factorization",
-    "chain_field_numpy": "numerics.blowup",
-    "scipy_blowup_time": "numerics.blowup",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'numerics.reference' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_WHERE))
+__all__ = ["chain_field_numpy", "scipy_blowup_time", "train_factorization_numpy", "train_network_numpy"]
