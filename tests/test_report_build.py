@@ -178,7 +178,7 @@ def test_atomic_writers_create_files_with_the_umask_permissions(tmp_path):
     """mkstemp creates 0600 files; the atomic writers publish them as a plain open() would."""
     import os
 
-    from numerics._io import write_text_atomic
+    from theory.ground.io import write_text_atomic
 
     plain = tmp_path / "plain.txt"
     plain.write_text("x")

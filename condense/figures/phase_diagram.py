@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def write_json_atomic(path: Path, data) -> Path:
     """Write ``data`` as JSON to ``path`` atomically (never a partial file)."""
-    from numerics._io import write_text_atomic
+    from theory.ground.io import write_text_atomic
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
