@@ -42,6 +42,8 @@ from typing import Sequence
 
 import numpy as np
 
+from numerics.fit import fit_slope
+
 from numerics.two_layer import (
     _check_finite,
     _augment,
@@ -60,8 +62,8 @@ __all__ = [
     "amplitude_distributions",
     "wasserstein_series",
     "small_init_run",
-    "plateau_scaling",
-    "PlateauScaling",
+    "plateau_length_law",
+    "PlateauLengthLaw",
 ]
 
 
@@ -225,7 +227,7 @@ def small_init_run(
 
 
 @dataclass
-class PlateauScaling:
+class PlateauLengthLaw:
     """Initial-plateau lengths against :math:`\\log(1/\\varepsilon)` and the predicted slope."""
 
     epsilons: np.ndarray
@@ -238,9 +240,9 @@ class PlateauScaling:
         return self.fitted_slope / self.predicted_slope
 
 
-def plateau_scaling(
+def plateau_length_law(
     epsilons: Sequence[float], *, lr: float = 0.2, dataset: str = "staircase", **run_options
-) -> PlateauScaling:
+) -> PlateauLengthLaw:
     r"""Run :func:`small_init_run` for each :math:`\varepsilon`, detect the initial plateau, fit its
     length against :math:`\log(1/\varepsilon)` and compare with :func:`predicted_plateau_slope`."""
     eps = np.asarray(epsilons, dtype=float)
@@ -251,6 +253,6 @@ def plateau_scaling(
         run = small_init_run(float(e), lr=lr, dataset=dataset, **run_options)
         lengths.append(detect_stages(run.losses).plateau_length)
     lengths = np.array(lengths, dtype=float)
-    slope = float(np.polyfit(np.log(1.0 / eps), lengths, 1)[0])
+    slope = fit_slope(np.log(1.0 / eps), lengths)  # numerics.fit, the one line fit
     X, y = phase_dataset(dataset)
-    return PlateauScaling(eps, lengths, slope, predicted_plateau_slope(X, y, lr))
+    return PlateauLengthLaw(eps, lengths, slope, predicted_plateau_slope(X, y, lr))

@@ -185,6 +185,20 @@ def row_abs_cosines(M, direction) -> np.ndarray:
     return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
 
 
+def row_concentration(M) -> float:
+    r"""Mean :math:`|\cos|` between distinct rows of :math:`M`,
+    :math:`\frac{1}{m(m-1)}\sum_{k\ne l}|\cos\angle(M_{k,:}, M_{l,:})| \in [0, 1]` (1 for a layer
+    condensed on one line; a zero row has cosine 0 with every row; 1 for a single row)."""
+    M = np.atleast_2d(np.asarray(M, dtype=float))
+    m = M.shape[0]
+    if m < 2:
+        return 1.0
+    norms = np.linalg.norm(M, axis=1)
+    unit = np.divide(M, norms[:, None], out=np.zeros_like(M), where=norms[:, None] > 0)
+    cosines = np.abs(np.clip(unit @ unit.T, -1.0, 1.0))
+    return float((cosines.sum() - np.trace(cosines)) / (m * (m - 1)))
+
+
 def lift_first_layer(W1_initial, v, u) -> np.ndarray:
     r"""First layer along the effective flow (theory-notes §2):
     :math:`W^1(\tau) = W^1(0)(I - vv^\top) + u(\tau)v^\top` with unit :math:`v`."""

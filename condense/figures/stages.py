@@ -39,7 +39,7 @@ def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, st
     from numerics.stages import (
         amplitude_distributions,
         detect_stages,
-        plateau_scaling,
+        plateau_length_law,
         small_init_run,
         wasserstein_series,
     )
@@ -54,7 +54,7 @@ def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, st
     stages = detect_stages(run.losses, rho=rho)
     snap_steps, amplitudes = amplitude_distributions(run)
     w1 = wasserstein_series(amplitudes)
-    scaling = plateau_scaling(setting["epsilons"], lr=lr, m=width, steps=steps, activation=activation, seed=seed)
+    scaling = plateau_length_law(setting["epsilons"], lr=lr, m=width, steps=steps, activation=activation, seed=seed)
     return dict(run=run, stages=stages, snap_steps=snap_steps, amplitudes=amplitudes, w1=w1, scaling=scaling,
                 epsilon=epsilon, lr=lr, width=width, steps=steps, activation=activation, rho=rho)
 
@@ -137,7 +137,7 @@ def summary_dict(data: dict) -> dict:
         "epsilon": data["epsilon"], "lr": data["lr"], "width": data["width"], "steps": data["steps"],
         "activation": data["activation"], "rho": data["rho"], "stages": data["stages"].as_dict(),
         "snapshot_steps": data["snap_steps"].tolist(), "w1": data["w1"].tolist(),
-        "plateau_scaling": {"epsilons": sc.epsilons.tolist(), "plateau_lengths": sc.plateau_lengths.tolist(),
+        "plateau_length_law": {"epsilons": sc.epsilons.tolist(), "plateau_lengths": sc.plateau_lengths.tolist(),
                             "fitted_slope": sc.fitted_slope, "predicted_slope": sc.predicted_slope, "ratio": sc.ratio},
     }
 

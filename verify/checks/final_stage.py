@@ -45,6 +45,7 @@ from verify.measures import (
     final_stage_weighted,
     first_index_holding,
     lift_first_layer,
+    row_concentration,
     stays_true_after,
 )
 from verify.progress import as_progress
@@ -100,6 +101,26 @@ def trajectory_record(times, states: Sequence[tuple], first_layers: Sequence[np.
         "first_layer_monotone": monotone,
         "final_gap": float(1.0 - cosine[-1]),
     }
+
+
+#: A layer counts as condensed when the mean :math:`|\cos|` between its distinct rows is at least
+#: this (:func:`verify.measures.row_concentration`; the three-layer paper's Fig. 1 criterion).
+CONDENSED_CONCENTRATION = 0.9
+
+
+def evaluate_condensation(layers: dict, threshold: float = CONDENSED_CONCENTRATION,
+                          details: dict | None = None) -> CheckResult:
+    r"""Condensation of trained layers (``layers``: name → weight matrix, rows = neurons): the
+    measured value is the smallest :func:`verify.measures.row_concentration` over the layers;
+    passes when it is at least ``threshold``."""
+    if not layers:
+        raise ValueError("layers: need at least one weight matrix")
+    concentration = {name: row_concentration(M) for name, M in layers.items()}
+    worst = float(min(concentration.values()))
+    info = dict(details or {})
+    info.update(criterion="min over layers of the mean |cos| between distinct rows >= threshold",
+                concentration=concentration)
+    return CheckResult("condensation", bool(worst >= threshold), worst, threshold, info)
 
 
 def _thin(values: np.ndarray, count: int = 25) -> list:
