@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import re
 import sys
 from typing import Sequence
 
@@ -12,8 +13,23 @@ from condense import __version__
 from condense import commands as _commands
 
 
+class Parser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` that reads every number as a value, negative ones included.
+
+    Plain argparse takes ``-1e-3``, ``-1.5e2`` or ``-inf`` for an unknown option ("expected one
+    argument"); here they are values, so the command refuses them with the real reason (``--epsilon:
+    must be in (0, 1), got -0.001``). Subcommand parsers inherit the class.
+    """
+
+    NEGATIVE_NUMBER = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^-(?:inf|infinity|nan)$", re.IGNORECASE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = self.NEGATIVE_NUMBER
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="condense",
         description="Symbolic-numeric toolkit for condensation in neural networks "
         "trained from small initialization.",
@@ -30,7 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a refused argument (2, message printed)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

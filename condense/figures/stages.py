@@ -27,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=50, help="number of neurons m (default 50)")
     parser.add_argument("--lr", type=float, default=0.2, help="GD step η (default 0.2; halved if the loss rises)")
     parser.add_argument("--steps", type=int, default=None, help="GD iterations (default 6000, quick 4000)")
-    parser.add_argument("--activation", default="tanh", help="activation (default tanh)")
+    from condense.figures._params import activation_option
+
+    parser.add_argument("--activation", type=activation_option, default="tanh",
+                        help="activation: a name or an expression in z (default tanh)")
     parser.add_argument("--rho", type=float, default=0.1, help="descent threshold ρ of the stage criterion (default 0.1)")
 
 

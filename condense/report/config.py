@@ -134,6 +134,18 @@ def _derivation(table: Any) -> dict[str, Any]:
             raise TypeError(f"config: derivation.{key} must be of type {kind.__name__}, got {table[key]!r}")
     if "depth" in table and table["depth"] < 2:
         raise ValueError(f"config: derivation.depth must be >= 2, got {table['depth']}")
+    if "activation" in table:
+        # the same language as everywhere (a name or an expression in z, whitelist parser), and
+        # smooth at 0 with sigma(0) = 0, checked now: nothing is computed for a refused value
+        from theory.activations import check_smooth_activation, parse_activation
+
+        try:
+            check_smooth_activation(parse_activation(table["activation"], argument="config: derivation.activation"))
+        except ValueError as exc:
+            message = str(exc)
+            prefix = "config: derivation.activation"
+            raise ValueError(message if message.startswith(prefix) else
+                             f"{prefix}: {message.removeprefix('activation: ')}") from None
     return dict(table)
 
 
