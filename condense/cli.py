@@ -46,10 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a refused argument (2, message printed)
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    args = parser.parse_args(argv)  # a refused argument: SystemExit(2) with argparse's message
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -58,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"condense: error: {exc}", file=sys.stderr)
+        return 2
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+        # an output path the checks before the work could not foresee (e.g. a read-only file system)
+        print(f"condense: error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
 
 

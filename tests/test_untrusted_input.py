@@ -18,7 +18,15 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from condense.cli import main
+from condense.cli import main as _main
+
+
+def main(argv: list[str]) -> int:
+    """The command line's exit status, whether argparse (SystemExit) or the command refused."""
+    try:
+        return _main(argv)
+    except SystemExit as exc:
+        return int(exc.code)
 from theory.activations import activation_expr, z
 
 
