@@ -16,12 +16,13 @@ from condense import commands as _commands
 class Parser(argparse.ArgumentParser):
     """``argparse.ArgumentParser`` that reads every number as a value, negative ones included.
 
-    Plain argparse takes ``-1e-3``, ``-1.5e2`` or ``-inf`` for an unknown option ("expected one
-    argument"); here they are values, so the command refuses them with the real reason (``--epsilon:
+    Plain argparse takes ``-1e-3``, ``-1.5e2``, ``-inf`` or ``-0.5,-0.25`` for an unknown option
+    ("expected one argument"); here every word that starts with a minus sign and a digit (or
+    ``inf``/``nan``) is a value, so the command refuses them with the real reason (``--epsilon:
     must be in (0, 1), got -0.001``). Subcommand parsers inherit the class.
     """
 
-    NEGATIVE_NUMBER = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^-(?:inf|infinity|nan)$", re.IGNORECASE)
+    NEGATIVE_NUMBER = re.compile(r"^-(?:\d|\.\d|inf|nan)", re.IGNORECASE)  # also lists: -0.5,-0.25
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
