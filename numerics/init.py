@@ -8,12 +8,34 @@ one ``numpy.random.Generator(PCG64(seed))``: the same seed gives the same number
 from __future__ import annotations
 
 import math
+import os
 from numbers import Integral, Real
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["gaussian_init", "power_init", "check_dims", "init_scale"]
+__all__ = ["gaussian_init", "power_init", "check_dims", "init_scale", "check_array_size"]
+
+
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 2**40
+
+
+def check_array_size(count: int, argument: str, *, itemsize: int = 8) -> int:
+    """Refuse, before allocating, ``count`` floats that need more bytes than this machine's
+    physical memory (``ValueError`` naming ``argument`` and the size), instead of NumPy's
+    ``MemoryError`` or swapping. Returns ``count``."""
+    limit = _physical_memory()
+    needed = int(count) * itemsize
+    if needed > limit:
+        raise ValueError(
+            f"{argument}: {count:.3g} numbers need {needed / 2**30:.3g} GiB, more than this machine's "
+            f"{limit / 2**30:.3g} GiB of memory"
+        )
+    return count
 
 
 def check_dims(dims) -> tuple[int, ...]:
@@ -38,8 +60,9 @@ def _check_seed(seed) -> int:
 
 
 def _normal_weights(dims: tuple[int, ...], std: float, seed: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
     shapes = [(dims[k + 1], dims[k]) for k in range(len(dims) - 1)] + [(dims[-1],)]
+    check_array_size(sum(math.prod(shape) for shape in shapes), "dims")
+    rng = np.random.default_rng(seed)
     return [rng.normal(0.0, std, size=shape) for shape in shapes]
 
 

@@ -136,3 +136,10 @@ def test_default_phase_diagram_run_succeeds(tmp_path):
     for act in ("relu", "tanh"):
         agree, total = data[act]["agreement_far_from_boundary"]
         assert agree == total > 0
+
+
+def test_plateau_scaling_depth_100_names_the_option(tmp_path, capsys):
+    assert main(["figure", "plateau_scaling", "--depths", "100", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("condense: error: depths: no escape prediction for L = 100") and "predicted:" not in err
+    assert not list(tmp_path.iterdir())

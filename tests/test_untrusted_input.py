@@ -199,3 +199,22 @@ def test_codegen_refuses_text_substitutions(tmp_path):
     with pytest.raises(TypeError, match="subs"):
         generate_source(model, subs={model.state_symbols[0]: f"__import__('os').system('touch {marker}')"})
     assert not marker.exists()
+
+
+# -- sizes that cannot fit are refused by name before allocating (issue 9 item 11) -------------------
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda n: n.make_dataset("default", n=10**12), "n"),
+        (lambda n: n.make_dataset("linear", n=10**6, d=10**6), "n, d"),
+        (lambda n: n.gaussian_init((3, 10**7, 10**7), scale=1e-3), "dims"),
+        (lambda n: n.power_init((3, 10**7, 10**7), alpha=1.0), "dims"),
+    ],
+)
+def test_huge_sizes_are_named_errors_not_memory_errors(call, argument):
+    import numerics
+
+    with pytest.raises(ValueError, match=rf"^{argument}: .* GiB, more than this machine's"):
+        call(numerics)
