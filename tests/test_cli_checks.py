@@ -143,3 +143,23 @@ def test_plateau_scaling_depth_100_names_the_option(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("condense: error: depths: no escape prediction for L = 100") and "predicted:" not in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ({"stages": {"epsilon": -1e-3}}, "config: figure.stages: epsilon"),
+        ({"stages": {"activation": "gelu"}}, "unknown name 'gelu'"),
+        ({"phase_diagram": {"widths": [3, 6]}}, "config: figure.phase_diagram: widths"),
+        ({"phase_diagram": {"activations": ["relu", "swish"]}}, "unknown name 'swish'"),
+        ({"plateau_scaling": {"lr": -0.1}}, "config: figure.plateau_scaling: lr"),
+        ({"matrix_factorization": {"rank": 20}}, "config: figure.matrix_factorization: rank"),
+    ],
+)
+def test_config_figure_values_are_checked_before_any_work(tmp_path, capsys, no_work, table, message):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"figure": table}))
+    out = tmp_path / "report"
+    assert main(["report", "--config", str(config), "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()

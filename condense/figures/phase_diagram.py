@@ -69,6 +69,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", default=None, help="sweep result directory (default OUT/sweeps/phase_diagram)")
 
 
+def _validate(p: dict) -> None:
+    """Ranges of the options (also run on config-file values before the report computes)."""
+    from numerics.phase_diagram import check_grid
+
+    spec = dict(GRIDS["default"])
+    spec.update({k: p[k] for k in ("gammas", "gamma_primes", "widths") if p.get(k) is not None})
+    check_grid(spec["gammas"], spec["gamma_primes"], spec["widths"])
+    if not p["threshold"] >= 0:
+        raise ValueError(f"threshold: must be >= 0, got {p['threshold']!r}")
+    if p["workers"] < 1:
+        raise ValueError(f"workers: must be >= 1, got {p['workers']!r}")
+
+
 def write_json_atomic(path: Path, data) -> Path:
     """Write ``data`` as JSON to ``path`` atomically (never a partial file)."""
     from numerics._io import write_text_atomic

@@ -34,6 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rho", type=float, default=0.1, help="descent threshold ρ of the stage criterion (default 0.1)")
 
 
+def _validate(p: dict) -> None:
+    """Ranges of the options (also run on config-file values before the report computes)."""
+    from condense.figures._params import require_int, require_range
+
+    require_range(p, "epsilon", 0.0, 1.0)
+    require_int(p, "width", 1)
+    require_range(p, "lr", 0.0)
+    if p.get("steps") is not None:
+        require_int(p, "steps", 100)
+    require_range(p, "rho", 0.0, 1.0)
+
+
 def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, steps: int | None,
             activation: str, rho: float) -> dict:
     """The shown run, its stages, amplitudes, W1 series, and the plateau-length scaling."""
