@@ -85,14 +85,16 @@ def run_all(quick: bool = False, seed: int = 0, progress: bool = True,
 
 
 def format_table(results: list[CheckResult]) -> str:
-    """Plain-text table: check, measured, tolerance, pass/fail, seconds."""
-    rows = [("check", "measured", "tolerance", "result", "seconds")]
+    """Plain-text table: check, measured, pass condition (``<= tolerance`` for errors, ``>=`` for
+    margins; :attr:`CheckResult.passes_if`), pass/fail, seconds."""
+    rows = [("check", "measured", "passes if measured", "result", "seconds")]
     for r in results:
-        rows.append((r.name, f"{r.measured:.4g}", f"{r.tolerance:.4g}", "PASS" if r.passed else "FAIL",
+        rows.append((r.name, f"{r.measured:.4g}", r.passes_if, "PASS" if r.passed else "FAIL",
                      f"{r.details.get('seconds', float('nan')):.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     failed = sum(not r.passed for r in results)
-    lines.append(f"{len(results) - failed}/{len(results)} checks passed")
+    lines.append(f"{len(results) - failed}/{len(results)} checks passed (every condition of a check: "
+                 "details.criterion in condense verify --json)")
     return "\n".join(lines)
