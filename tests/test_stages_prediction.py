@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from numerics.stages import plateau_scaling, predicted_plateau_slope
+from numerics.stages import plateau_length_law, predicted_plateau_slope
 from numerics.two_layer import phase_dataset
 
 
@@ -17,7 +17,7 @@ from numerics.two_layer import phase_dataset
 def test_fitted_plateau_slope_matches_the_prediction(activation):
     """Independent of the formula: the slope fitted to the detected plateau lengths of real GD
     runs over ε = 1e-2, 1e-4, 1e-6 is within 10 % of the prediction."""
-    result = plateau_scaling([1e-2, 1e-4, 1e-6], lr=0.2, m=50, steps=4000, activation=activation, seed=0)
+    result = plateau_length_law([1e-2, 1e-4, 1e-6], lr=0.2, m=50, steps=4000, activation=activation, seed=0)
     assert abs(result.ratio - 1.0) < 0.1, (result.fitted_slope, result.predicted_slope)
 
 
@@ -38,4 +38,4 @@ def test_activations_without_the_law_are_refused_before_training(activation, rea
 
     monkeypatch.setattr(numerics.stages, "small_init_run", lambda *a, **k: pytest.fail("trained"))
     with pytest.raises(ValueError, match=reason):
-        plateau_scaling([1e-2, 1e-4], activation=activation)
+        plateau_length_law([1e-2, 1e-4], activation=activation)
