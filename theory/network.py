@@ -44,7 +44,7 @@ def _per_layer(value, count: int, name: str, what: str) -> tuple:
     """``value`` repeated ``count`` times, or a tuple/list of exactly ``count`` entries."""
     if isinstance(value, tuple | list):
         if len(value) != count:
-            raise ValueError(f"{name}: need one {what} per layer ({count}), got {len(value)}: {value!r}")
+            raise ValueError(f"{name}: need one {what} ({count}), got {len(value)}: {value!r}")
         return tuple(value)
     return (value,) * count
 
