@@ -106,7 +106,7 @@ def _activation_slope(activation) -> float:
 
 
 def _linear_escape_time(X, y, weights, v_prime, v, slope, fraction, loss0=None):
-    """Depth-2 logistic prediction (module docstring); returns (time, details). ``loss0``: the
+    r"""Depth-2 logistic prediction (module docstring); returns (time, details). ``loss0``: the
     initial loss (default :math:`\frac12\overline{y^2}`; the total loss for a projected vector target)."""
     kappa = slope * float(np.linalg.norm(v_prime))
     a, u = weights[1], weights[0] @ v
