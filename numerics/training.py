@@ -473,7 +473,9 @@ def general_gd_kernel(params, dims, w_off, b_off, kinds, X, Y, lr, first_step, n
 
 #: Widest hidden layer for which the plain family runs in the fused loop kernel (:func:`gd_kernel`);
 #: wider layers, and every general network, run in :func:`general_gd_kernel` (np.dot = BLAS).
-FUSED_MAX_WIDTH = 96
+#: Measured with ``benchmarks/bench_training_wide.py`` (one BLAS thread): the two kernels are equal
+#: at widths about 12, the BLAS kernel 1.3x faster at 16 and 2.7x at 64 (n = 40).
+FUSED_MAX_WIDTH = 12
 
 #: Fast-math flags of the kernel: reassociated sums (vectorized reductions over the batch) and
 #: fused multiply-adds; results differ from strict IEEE order only at round-off level.
