@@ -268,12 +268,14 @@ def parse_width_range(text: str | Sequence[int] | tuple[int, int], argument: str
 
 
 def cases(depth: int = 3, widths: str | tuple[int, int] = (1, 6), *, max_value: float = 2.0,
-          positive_energy: bool = True, rtol: float = 1e-12):
+          scales: tuple[int, int] = (-4, 2), positive_energy: bool = True, rtol: float = 1e-12):
     r"""Hypothesis strategy of :class:`Case` records of the reduced flow of ``depth`` (≥ 3).
 
     Hidden widths each in ``widths = (low, high)`` (or ``"low..high"``); every entry a float in
     :math:`[-`\ ``max_value``\ :math:`, `\ ``max_value``\ :math:`]` drawn by Hypothesis (arrays may be
-    filled with one repeated value, which produces balanced states). ``positive_energy``: flip
+    filled with one repeated value, which produces balanced states), all multiplied by one
+    :math:`2^k`, :math:`k` an integer in ``scales`` (shrinking to :math:`k = 0`), so that claims
+    that are wrong only at some scale (a wrong exponent) are found too. ``positive_energy``: flip
     the sign of ``a`` when :math:`E_0 < 0` (the flow is symmetric under :math:`a \to -a`,
     :math:`E \to -E`), so that ``upper`` is defined except at :math:`E_0 = 0`. Shrinking goes to
     the smallest widths and the simplest numbers (0, 1, short decimals)."""
@@ -285,6 +287,9 @@ def cases(depth: int = 3, widths: str | tuple[int, int] = (1, 6), *, max_value: 
     low, high = parse_width_range(widths)
     if not (isinstance(max_value, (int, float)) and 0 < max_value < 1e6):
         raise ValueError(f"max_value: must be a real number in (0, 1e6), got {max_value!r}")
+    k_low, k_high = (int(k) for k in scales)
+    if not -30 <= k_low <= 0 <= k_high <= 30:
+        raise ValueError(f"scales: need integers -30 <= low <= 0 <= high <= 30, got {scales!r}")
     _warm()
     elements = st.floats(-float(max_value), float(max_value), allow_nan=False, allow_infinity=False,
                          allow_subnormal=False)
@@ -293,6 +298,9 @@ def cases(depth: int = 3, widths: str | tuple[int, int] = (1, 6), *, max_value: 
     def build(draw):
         ws = tuple(draw(st.integers(low, high)) for _ in range(depth - 1))
         factors = [draw(arrays(np.float64, shape, elements=elements)) for shape in factor_shapes(ws)]
+        k = draw(st.integers(k_low, k_high))
+        if k:
+            factors = [f * 2.0**k for f in factors]
         if positive_energy and chain_energy_io(factors) < 0:
             factors[-1] = -factors[-1]
         return make_case(factors, rtol=rtol)

@@ -8,6 +8,7 @@ or outside a user's own pytest run (whatever profile that run loaded).
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
 from typing import Any, Callable, Sequence
@@ -64,11 +65,37 @@ def run_hypothesis(strategy, body: Callable[[Any], None], examples: int, seed: i
     def search(case):
         body(case)
 
-    try:
-        search()
-    except _Refuted as exc:
-        return exc
+    with _no_local_constants():
+        try:
+            search()
+        except _Refuted as exc:
+            return exc
     return None
+
+
+@contextlib.contextmanager
+def _no_local_constants():
+    """Hypothesis mixes numeric literals harvested from the *importing program's* modules into its
+    draws, so the same seed would give different examples depending on what else is imported
+    (``condense check`` imports every command). Switch that source off for the search so that the
+    verdict depends on the seed alone."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - layout of another Hypothesis version
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def _default_over(over):
