@@ -127,6 +127,7 @@ class Case:
     limit_direction: np.ndarray | None = field(default=None, repr=False)
     rate: float = math.nan
     reason: str = field(default="", repr=False)
+    solver_bounds: tuple = field(default=(), repr=False)
 
     @property
     def named(self) -> dict[str, np.ndarray]:
@@ -237,7 +238,25 @@ def make_case(factors: Sequence[np.ndarray], *, rtol: float = 1e-12) -> Case:
         limit_direction=result.limit_direction,
         rate=math.nan if result.rate is None else float(result.rate),
         reason=str(result.diagnostics.get("reason", "")),
+        solver_bounds=(float(result.lower), math.nan if result.upper is None else float(result.upper)),
     )
+
+
+def positive_energy_case(hidden_widths: Sequence[int], seed: int, **kwargs) -> Case:
+    """The :class:`Case` of ``verify.instances.positive_energy_factors(hidden_widths, seed)``
+    (seeded Gaussian state with :math:`E_0 > 0`; keyword arguments passed on)."""
+    from verify.instances import positive_energy_factors
+
+    return make_case(instance_factors_io(positive_energy_factors(hidden_widths, seed, **kwargs)))
+
+
+def instance_factors_io(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Factors from ``verify.instances`` listed input to output, whichever order
+    ``verify.instances.reduced_shapes`` uses (read from it, not assumed)."""
+    from verify.instances import reduced_shapes
+
+    output_first = tuple(reduced_shapes((1, 2))[0]) == (2,)
+    return list(factors)[::-1] if output_first else list(factors)
 
 
 def _warm() -> None:
