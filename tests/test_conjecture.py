@@ -32,20 +32,53 @@ def _independent_t_star(case):
 # --- true and sharp ---------------------------------------------------------------------------
 
 
+def _balanced_rank_one_and_at_sphere_maximum(case, tol=1e-6):
+    """Independent test of the equality case of the lower bound: a a^T = W W^T, W^T W = u u^T
+    and E0 = ||y0||^3/(3 sqrt 3), the maximum of E on the sphere (theory-notes §4)."""
+    u, W, a = case.factors
+    r2 = case.r0**2
+    return (np.linalg.norm(np.outer(a, a) - W @ W.T) / r2 < tol
+            and np.linalg.norm(W.T @ W - np.outer(u, u)) / r2 < tol
+            and abs(float(a @ W @ u) * 3 * math.sqrt(3) / case.r0**3 - 1) < 1e-9)
+
+
+def _on_singular_pair_set(case, tol=1e-6):
+    """Independent test of the equality case of the upper bound: Cauchy-Schwarz equalities
+    a || W u, u || W^T a and AM-GM equality ||Wu||^2 = ||a||^2 ||u||^2 = ||W^T a||^2."""
+    u, W, a = case.factors
+    na, nu, nWu, nWa = (np.linalg.norm(x) for x in (a, u, W @ u, W.T @ a))
+    E = float(a @ W @ u)
+    r2 = case.r0**2
+    return (abs(E - na * nWu) / r2**1.5 < tol and abs(E - nu * nWa) / r2**1.5 < tol
+            and abs(nWu**2 - (na * nu) ** 2) / r2**2 < tol and abs(nWa**2 - (na * nu) ** 2) / r2**2 < tol)
+
+
 @pytest.mark.parametrize("lhs, rhs", [("t_star", "E0**(-1/3)"), ("sqrt(3)/r0", "t_star")])
-def test_blowup_bounds_are_sharp_and_attained_at_balanced_rank_one_states(lhs, rhs):
+def test_blowup_bounds_are_sharp_and_attained(lhs, rhs):
     result = cj.sharpness(lhs, rhs, examples=100, seed=0, polish=2, max_evaluations=600)
     assert result.status == "survived"
     assert abs(result.best - 1.0) <= 1e-9
     assert result.looks == "attained"
-    case = result.attained_at
-    # the attaining state, checked independently: balanced (a a^T = W W^T, W^T W = u u^T) and at
-    # the maximum of E on the sphere, E0 = ||y0||^3 / (3 sqrt 3)  (theory-notes §4)
-    u, W, a = case.factors
-    r2 = case.r0**2
-    assert np.linalg.norm(np.outer(a, a) - W @ W.T) / r2 < 1e-6
-    assert np.linalg.norm(W.T @ W - np.outer(u, u)) / r2 < 1e-6
-    assert abs(float(a @ W @ u) * 3 * math.sqrt(3) / case.r0**3 - 1) < 1e-9
+    assert _on_singular_pair_set(result.attained_at)
+    if lhs.startswith("sqrt"):
+        assert _balanced_rank_one_and_at_sphere_maximum(result.attained_at)
+
+
+def test_lower_bound_attained_only_at_balanced_rank_one_states_upper_on_a_larger_set():
+    # widths (2, 2): the lower bound's supremum is found at a balanced rank-one state ...
+    lower = cj.sharpness("sqrt(3)/r0", "t_star", over=cj.cases(widths=(2, 2)), examples=60, seed=0,
+                         polish=1, max_evaluations=1500)
+    assert abs(lower.best - 1) <= 1e-9 and _balanced_rank_one_and_at_sphere_maximum(lower.attained_at)
+    # ... while T* = E0^(-1/3) holds on every a = s a^, u = s u^, W = s a^ u^T + W_perp with W_perp
+    # orthogonal to (a^, u^): only s moves (s' = s^2), so T* = 1/s exactly; rank 2, not balanced,
+    # and strictly above the lower bound sqrt(3)/||y0||.
+    s = 0.7
+    a_hat, u_hat = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    W = s * np.outer(a_hat, u_hat) + 0.5 * np.outer([0.0, 1.0], [1.0, 0.0])
+    case = cj.make_case([s * u_hat, W, s * a_hat])
+    assert abs(case.t_star - 1 / s) <= 1e-12 / s and abs(case.t_star - case.upper) <= 1e-12 * case.t_star
+    assert _on_singular_pair_set(case) and not _balanced_rank_one_and_at_sphere_maximum(case)
+    assert case.lower < 0.95 * case.t_star
 
 
 def test_upper_bound_survives_the_default_budget():

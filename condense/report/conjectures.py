@@ -42,7 +42,7 @@ def conjectures_markdown(claims: list[str] | tuple[str, ...] = (), *, quick: boo
         f"(seed {seed}; reproduce one with `condense check --sharp LHS RHS --seed {seed}` or "
         f"`condense check CLAIM --seed {seed}`).",
         "",
-        "| bound | sup lhs/rhs | looks | attained at | balancedness, σ2/σ1, E0/max |",
+        "| bound | sup lhs/rhs | looks | attained at | balancedness, σ2/σ1, E0/max, singular pair |",
         "| --- | --- | --- | --- | --- |",
     ]
     sharp = []
@@ -51,10 +51,13 @@ def conjectures_markdown(claims: list[str] | tuple[str, ...] = (), *, quick: boo
         sharp.append(r.status == "survived" and abs(r.best - 1) <= SHARP_TOLERANCE)
         where = f"widths {tuple(r.attained_at.widths)}: {r.attained_at.describe()}" if r.attained_at else "-"
         s = r.structure
-        shape = ", ".join(f"{s[k]:.2g}" for k in ("balancedness", "rank_one", "energy_ratio")) if s else "-"
+        shape = ", ".join(f"{s[k]:.2g}" for k in ("balancedness", "rank_one", "energy_ratio", "singular_pair")
+                          if k in s) if s else "-"
         lines.append(f"| {_cell(label)} (`{lhs} <= {rhs}`) | {r.best:.15g} | {r.looks} | {_cell(where)} | {shape} |")
-    lines += ["", "Both constants are attained at balanced rank-one states (balancedness ≈ 0, σ2/σ1 = 0, "
-              "E0 at the maximum ‖y0‖³/(3√3) of the sphere), where θ0 is already the limit direction θ*."]
+    lines += ["", "The lower bound is attained exactly at balanced rank-one states (balancedness 0, σ2/σ1 = 0, "
+              "E0 at the maximum ‖y0‖³/(3√3) of the sphere: θ0 is already the limit direction θ*). The upper "
+              "bound is attained on a larger set (singular pair 0): a = σâ, u = σû with (â, û) a singular "
+              "pair of W of value σ, the other singular values free; only σ moves (σ' = σ²), T* = 1/σ = E0^(-1/3)."]
     survived = 0
     if claims:
         lines += ["", "| conjecture | verdict | examples (skipped) | tightest margin / counterexample |",

@@ -202,8 +202,28 @@ def structure_of(case: Case) -> dict:
         s = np.linalg.svd(f, compute_uv=False)
         ranks.append(float(s[1] / s[0]) if s.size > 1 and s[0] > 0 else 0.0)
     ceiling = case.depth ** (-case.depth / 2) * case.r0 ** case.depth
-    return {"balancedness": balance, "rank_one": max(ranks) if ranks else 0.0,
-            "energy_ratio": case.E0 / ceiling if ceiling > 0 else math.nan}
+    out = {"balancedness": balance, "rank_one": max(ranks) if ranks else 0.0,
+           "energy_ratio": case.E0 / ceiling if ceiling > 0 else math.nan}
+    if case.depth == 3:
+        out["singular_pair"] = singular_pair_deviation(*case.factors)
+    return out
+
+
+def singular_pair_deviation(u, W, a) -> float:
+    r"""How far ``(a, W, u)`` is from the equality set of the upper bound :math:`T^* \le E_0^{-1/3}`:
+    :math:`a = \sigma\hat a`, :math:`u = \sigma\hat u` with :math:`W\hat u = \sigma\hat a`,
+    :math:`W^\top\hat a = \sigma\hat u` (a singular pair of :math:`W`, other singular values free).
+    There Cauchy–Schwarz (:math:`E^2 \le \|a\|^2\|Wu\|^2`, :math:`E^2 \le \|W^\top a\|^2\|u\|^2`) and
+    AM–GM (:math:`\|Wu\|^2 = \|a\|^2\|u\|^2 = \|W^\top a\|^2`) are equalities, the set is
+    invariant (only :math:`\sigma` moves, :math:`\sigma' = \sigma^2`) and :math:`T^* = 1/\sigma = E_0^{-1/3}`.
+    Returns :math:`\max(\|Wu - \|u\| a\|, \|W^\top a - \|a\| u\|, |\|a\|^2 - \|u\|^2|)/\|y\|^2` (0 on the set)."""
+    u, W, a = (np.asarray(x, dtype=float) for x in (u, W, a))
+    r2 = float(u @ u + np.sum(W * W) + a @ a)
+    if r2 == 0:
+        return math.nan
+    na, nu = float(np.linalg.norm(a)), float(np.linalg.norm(u))
+    return max(float(np.linalg.norm(W @ u - nu * a)), float(np.linalg.norm(W.T @ a - na * u)),
+               abs(na * na - nu * nu)) / r2
 
 
 def _ratio_function(lhs_fn, rhs_fn) -> Callable[[Any], float]:
@@ -238,7 +258,7 @@ def _polish(case: Case, ratio, max_evaluations: int) -> tuple[float, Case, dict]
         return -value
 
     res = minimize(objective, x0, method="Nelder-Mead",
-                   options={"maxfev": max_evaluations, "xatol": 1e-13, "fatol": 1e-15, "adaptive": x0.size > 6})
+                   options={"maxfev": max_evaluations, "xatol": 1e-10, "fatol": 1e-13, "adaptive": x0.size > 6})
     return best["ratio"], best["case"], {"success": bool(res.success), "nfev": int(res.nfev),
                                          "message": str(res.message), "start_norm": float(np.linalg.norm(x0))}
 
