@@ -56,12 +56,13 @@ def run(args: argparse.Namespace) -> int:
     chosen = [x for x in (args.claim, args.conserved, args.sharp) if x is not None]
     if len(chosen) != 1:
         raise ValueError("check: give exactly one of CLAIM, --conserved EXPR, --sharp LHS RHS")
-    if isinstance(args.depth, bool) or not 3 <= args.depth <= 8:
-        raise ValueError(f"--depth: must be an int in [3, 8] (depth 2 never blows up), got {args.depth}")
-    if args.seed < 0 or args.seed >= 2**32:
-        raise ValueError(f"--seed: must be an int in [0, 2**32), got {args.seed}")
-    if args.examples is not None and not 1 <= args.examples <= 100_000:
-        raise ValueError(f"--examples: must be an int in [1, 100000], got {args.examples}")
+    from theory.ground.checks import check_int, check_seed
+
+    if not 3 <= args.depth <= 8:
+        raise ValueError(f"--depth: must be an integer in [3, 8] (depth 2 never blows up), got {args.depth}")
+    check_seed(args.seed, "--seed")
+    if args.examples is not None:
+        check_int(args.examples, "--examples", 1, 100_000)
     try:
         import hypothesis  # noqa: F401
     except ImportError:

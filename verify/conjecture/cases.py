@@ -301,11 +301,11 @@ def cases(depth: int = 3, widths: str | tuple[int, int] = (1, 6), *, max_value: 
     from hypothesis import strategies as st
     from hypothesis.extra.numpy import arrays
 
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 3 <= depth <= 8:
-        raise ValueError(f"depth: must be an int in [3, 8] (depth 2 never blows up), got {depth!r}")
+    from theory.ground.checks import check_int, check_real
+
+    depth = check_int(depth, "depth", 3, 8)
     low, high = parse_width_range(widths)
-    if not (isinstance(max_value, (int, float)) and 0 < max_value < 1e6):
-        raise ValueError(f"max_value: must be a real number in (0, 1e6), got {max_value!r}")
+    max_value = check_real(max_value, "max_value", 0.0, 1e6, low_open=True)
     k_low, k_high = (int(k) for k in scales)
     if not -30 <= k_low <= 0 <= k_high <= 30:
         raise ValueError(f"scales: need integers -30 <= low <= 0 <= high <= 30, got {scales!r}")

@@ -26,7 +26,8 @@ import numpy as np
 import sympy as sp
 
 from verify.conjecture.results import ConservedResult
-from verify.conjecture.search import _Refuted, check_budget, check_seed, run_hypothesis
+from theory.ground.checks import check_real, check_seed
+from verify.conjecture.search import _Refuted, check_budget, run_hypothesis
 
 #: Default drift tolerance (relative to ``||y||^d``): far above the ~1e-13 round-off of an
 #: integration at rtol 1e-12, far below the O(1) drift of a quantity that is not conserved.
@@ -159,10 +160,9 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
 
     seed = check_seed(seed)
     examples = check_budget(examples)
-    if not (isinstance(tolerance, (int, float)) and tolerance > 0):
-        raise ValueError(f"tolerance: must be a real number > 0, got {tolerance!r}")
-    if not (isinstance(fraction, (int, float)) and 0 < fraction < 1):
-        raise ValueError(f"fraction: must be in (0, 1), got {fraction!r}")
+    tolerance = check_real(tolerance, "tolerance", 0.0, low_open=True)
+    fraction = check_real(fraction, "fraction", 0.0, 1.0, low_open=True, high_open=True)
+    max_value = check_real(max_value, "max_value", 0.0, 1e6, low_open=True)
     model = _model(model)
     text = expr if isinstance(expr, str) else str(expr)
     if isinstance(expr, str):

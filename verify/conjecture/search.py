@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from theory.ground.checks import check_int, check_real, check_seed
 from verify.conjecture.cases import Case, NetworkCase, cases, flatten_io, make_case, unflatten_io
 from verify.conjecture.claims import CompiledClaim, Evaluation, evaluate_sides, side_function
 from verify.conjecture.results import InequalityResult, SharpnessResult
@@ -28,15 +29,8 @@ DEFAULT_RTOL = 1e-9
 
 
 def check_budget(examples, name: str = "examples", low: int = 1, high: int = 100_000) -> int:
-    if isinstance(examples, bool) or not isinstance(examples, (int, np.integer)) or not low <= examples <= high:
-        raise ValueError(f"{name}: must be an int in [{low}, {high}], got {examples!r}")
-    return int(examples)
-
-
-def check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed: must be an int in [0, 2**32), got {seed!r}")
-    return int(seed)
+    """An example budget: an int in ``[low, high]`` (``theory.ground.checks.check_int``)."""
+    return check_int(examples, name, low, high)
 
 
 class _Refuted(AssertionError):
@@ -123,6 +117,7 @@ def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     simplest numbers). Undefined or non-finite sides are skipped and counted."""
     examples = check_budget(examples)
     seed = check_seed(seed)
+    rtol = check_real(rtol, "rtol", 0.0, 1.0)
     compiled = CompiledClaim(claim, network=_network(over))
     stats = {"calls": 0, "skipped": 0, "tightest": math.inf, "tightest_case": None, "ratio": -math.inf,
              "evaluations": []}
