@@ -223,3 +223,34 @@ def test_network_cases_carry_predicted_and_observed_escape():
                            over=cj.network_cases(widths=(3, 4), epsilon=(1e-3, 2e-3)), examples=3, seed=0)
     assert result.status == "survived" and result.skipped == 0
     assert 0.9 < result.tightest_ratio <= 1.1
+
+
+def test_conserved_on_a_derived_network_model():
+    model = theory.derive_effective_model(depth=3, activation="tanh", widths=(2, 2), input_dim=2)
+    laws = balancedness_laws(model)  # includes the unreduced W2^T W2 - W1 W1^T
+    assert all(cj.conserved(law.quantity, model).status == "proved" for law in laws)
+    with pytest.raises(ValueError, match="subs"):
+        cj.conserved(laws[-1].quantity, model, prove=False, examples=2)
+    v = {"v_1": 0.6, "v_2": 0.8}
+    assert cj.conserved(laws[-1].quantity, model, prove=False, examples=4, subs=v).drift < 1e-11
+    a1, a2 = model.state_symbols[:2]
+    w1 = model.state_symbols[-4:]
+    # every factor's squared norm grows at 2E, so ||a||^2 - ||W1||^2 is conserved, ||a||^2 - 2||W1||^2 not
+    assert cj.conserved(a1**2 + a2**2 - sum(s**2 for s in w1), model).status == "proved"
+    result = cj.conserved(a1**2 + a2**2 - 2 * sum(s**2 for s in w1), model, examples=10, subs=v)
+    assert result.status == "refuted" and set(result.counterexample) == {s.name for s in model.state_symbols}
+    assert result.drift > 1e-3
+
+
+@pytest.mark.parametrize("dims, epsilons", [((3, 5, 5), (1e-2, 5e-3, 2.5e-3)), ((3, 4, 4, 4), (4e-2, 2e-2, 1e-2))])
+def test_plateau_length_scales_as_eps_to_minus_depth_minus_two(dims, epsilons):
+    """Observed GD escape iterations of real networks (not the prediction) follow eps^-(L-2)."""
+    from numerics.data import make_dataset
+
+    X, y = make_dataset("default", n=20, d=3, seed=0)
+    base = numerics.gaussian_init(dims, scale=1.0, seed=1)
+    observed = lambda eps: cj.make_network_case(X, y, [eps * w for w in base]).observed_escape  # noqa: E731
+    depth = len(dims)
+    result = cj.rate(observed, along=epsilons, expected=(-(depth - 2), None), atol=0.05)
+    assert result.status == "consistent" and abs(result.exponent + (depth - 2)) < 0.05
+    assert cj.rate(observed, along=epsilons, expected=(-(depth - 1), None), atol=0.05).status == "refuted"

@@ -122,7 +122,8 @@ def trajectory_times(t_star: float, fraction: float) -> np.ndarray:
     return approach_grid(t_star, fraction)
 
 
-def integrate_state(model, y0: np.ndarray, fraction: float, rtol: float = 1e-12, atol: float = 1e-14):
+def integrate_state(model, y0: np.ndarray, fraction: float, rtol: float = 1e-12, atol: float = 1e-14,
+                    subs: dict | None = None):
     r"""States along the flow from ``y0`` (rows, the model's flattened order): for a reduced model
     at :func:`trajectory_times` of its :math:`T^*`; otherwise (or without blow-up) every accepted
     step up to :math:`\tau = 1` or until :math:`\|y\|` grows 100-fold. ``None`` for ``y0 = 0``."""
@@ -140,7 +141,7 @@ def integrate_state(model, y0: np.ndarray, fraction: float, rtol: float = 1e-12,
         case = make_case(list(reversed(split_model_state(y0, widths))))
         if math.isfinite(case.t_star) and case.t_star > 0:
             return integrate_flat(widths, y0, trajectory_times(case.t_star, fraction), rtol=rtol, atol=atol)
-    traj = numerics.integrate_model(model, y0, 1.0, rtol=rtol, atol=atol, max_norm=100.0 * r0)
+    traj = numerics.integrate_model(model, y0, 1.0, rtol=rtol, atol=atol, max_norm=100.0 * r0, subs=subs)
     if not traj.success:
         raise RuntimeError(f"integrate_model failed: {traj.message}")
     return np.asarray(traj.y)
@@ -148,14 +149,16 @@ def integrate_state(model, y0: np.ndarray, fraction: float, rtol: float = 1e-12,
 
 def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
               tolerance: float = DEFAULT_TOLERANCE, fraction: float = 0.9, max_value: float = 1.0,
-              prove: bool = True) -> ConservedResult:
+              prove: bool = True, subs: dict | None = None) -> ConservedResult:
     r"""Whether ``expr`` (SymPy scalar/matrix in ``model.state_symbols``, or a string for
     :func:`parse_quantity`) is conserved along ``model``'s flow (module docstring).
 
     ``model``: ``theory.reduced_model(widths)``, a derived model (``.state_symbols``,
     ``.vector_field``) or the widths. ``examples`` initial states with entries in
     ``[-max_value, max_value]`` (Hypothesis, ``seed``) are integrated when the proof fails
-    (or ``prove=False``)."""
+    (or ``prove=False``). ``subs``: values of the non-state symbols of a derived model (the data
+    direction ``v_1, v_2, ...`` of ``theory.derive_effective_model``) for the integration; the
+    proof keeps them symbolic (it holds for every value)."""
     from theory.identities import is_zero, time_derivative
 
     seed = check_seed(seed)
@@ -177,6 +180,20 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
     derivative = time_derivative(expr, symbols, model.vector_field)
     if prove and is_zero(derivative):
         return ConservedResult(text, "proved", derivative, 0.0, 0, tolerance, seed=seed)
+    state = set(symbols)
+    parameters = sorted({s for s in model.vector_field.free_symbols | expr.free_symbols if s not in state},
+                        key=lambda s: s.name)
+    subs = {sp.Symbol(k, real=True) if isinstance(k, str) else k: v for k, v in (subs or {}).items()}
+    missing = [s.name for s in parameters if s not in subs and s.name not in {getattr(k, "name", k) for k in subs}]
+    if missing:
+        raise ValueError(f"subs: the flow depends on symbols outside the state {missing}; give their values "
+                         f"to integrate (e.g. subs={{{missing[0]!r}: 1.0, ...}})")
+    if parameters:
+        values = {s: next(v for k, v in subs.items() if getattr(k, "name", k) == s.name) for s in parameters}
+        expr = expr.subs(values)
+        subs = values
+    else:
+        subs = None
 
     degree = _degree(expr, symbols)
     fn = sp.lambdify(symbols, expr, modules="numpy")
@@ -184,7 +201,7 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
 
     def drift_of(y0) -> float | None:
         stats["calls"] += 1
-        ys = integrate_state(model, np.asarray(y0, dtype=float), fraction)
+        ys = integrate_state(model, np.asarray(y0, dtype=float), fraction, subs=subs)
         if ys is None:
             stats["skipped"] += 1
             return None
@@ -219,14 +236,14 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
 
 
 def _describe_state(model, y0) -> Any:
+    """The state as factors ``{a, W.., u}`` of a reduced model, else ``{symbol name: value}``."""
+    from theory import ReducedModel
     from verify.conjecture.cases import split_model_state
 
-    widths = getattr(model, "widths", None)
-    if widths is None:
-        return {"y0": np.asarray(y0).tolist()}
-    named = list(model_factor_names(model))
-    factors = split_model_state(y0, widths)  # a, W^{L-1}, ..., u
-    names = ["a", *[n for n in named if n.startswith("W") and (n != "W" or len(factors) != 3)], "u"]
-    if len(factors) == 3:
-        names = ["a", "W", "u"]
+    y0 = np.asarray(y0, dtype=float)
+    if not isinstance(model, ReducedModel):
+        return {s.name: float(v) for s, v in zip(model.state_symbols, y0)}
+    factors = split_model_state(y0, model.widths)  # a, W^{L-1}, ..., W^2, u
+    depth = len(factors)
+    names = ["a", "W", "u"] if depth == 3 else ["a", *[f"W{k}" for k in range(depth - 1, 1, -1)], "u"]
     return {n: np.asarray(f).tolist() for n, f in zip(names, factors)}
