@@ -8,7 +8,8 @@ import math
 
 import numpy as np
 import pytest
-import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 import numerics
 import theory
@@ -254,3 +255,13 @@ def test_plateau_length_scales_as_eps_to_minus_depth_minus_two(dims, epsilons):
     result = cj.rate(observed, along=epsilons, expected=(-(depth - 2), None), atol=0.05)
     assert result.status == "consistent" and abs(result.exponent + (depth - 2)) < 0.05
     assert cj.rate(observed, along=epsilons, expected=(-(depth - 1), None), atol=0.05).status == "refuted"
+
+
+@settings(max_examples=3, deadline=None)
+@given(hst.integers(0, 2**16))
+def test_a_search_inside_a_users_given_test_is_independent_of_it(seed):
+    # every case with a finite T* refutes T* <= 1/r0 (T* >= sqrt(3)/r0), so this cannot be flaky
+    inner = cj.inequality("t_star <= 1/r0", seed=seed, examples=60)
+    assert inner.status == "refuted" and inner.counterexample.t_star > 1 / inner.counterexample.r0
+    again = cj.inequality("t_star <= 1/r0", seed=seed, examples=60)
+    assert again.counterexample.describe() == inner.counterexample.describe()

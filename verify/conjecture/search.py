@@ -53,18 +53,38 @@ def run_hypothesis(strategy, body: Callable[[Any], None], examples: int, seed: i
                       verbosity=Verbosity.quiet,
                       phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink])
 
-    @hypothesis_seed(seed)
-    @config
-    @given(strategy)
-    def search(case):
-        body(case)
+    with _outside_any_test(), _no_local_constants():
 
-    with _no_local_constants():
+        @hypothesis_seed(seed)
+        @config
+        @given(strategy)
+        def search(case):
+            body(case)
+
         try:
             search()
         except _Refuted as exc:
             return exc
     return None
+
+
+@contextlib.contextmanager
+def _outside_any_test():
+    """Run a search called from inside a user's own ``@given`` test as an independent test:
+    Hypothesis refuses to *decorate* a test inside a running one (``HealthCheck.nested_given``,
+    judged by the outer test's settings), although the inner search is self-contained (its own
+    seed, settings and examples). The outer test's build context is set aside for the search and
+    restored afterwards."""
+    try:
+        from hypothesis.control import _current_build_context
+    except ImportError:  # pragma: no cover - layout of another Hypothesis version
+        yield
+        return
+    if _current_build_context.value is None:
+        yield
+        return
+    with _current_build_context.with_value(None):
+        yield
 
 
 @contextlib.contextmanager
