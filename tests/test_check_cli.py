@@ -60,3 +60,11 @@ def test_bad_input_exit_2_with_one_line(capsys, args, fragment):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+def test_network_cases_from_the_command_line(capsys):
+    code = main(["check", "observed_escape >= 0.9*predicted_escape", "--network", "--widths", "2..3",
+                 "--examples", "3", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["status"] == "survived" and payload["skipped (undefined side)"] == 0
+    assert 0.9 <= payload["largest lhs/rhs"] <= 1.0 / 0.9 + 1e-12

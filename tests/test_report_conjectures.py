@@ -13,7 +13,7 @@ from condense.report.conjectures import conjectures_markdown
 
 def test_section_shows_both_bounds_sharp_and_the_listed_verdicts():
     section = conjectures_markdown(["t_star <= 0.9*E0**(-1/3)", "t_star >= lower"], quick=True, seed=0)
-    assert section.passed and section.verdict == "2/2 bounds sharp; 1/2 conjectures survived"
+    assert section.passed and section.verdict == "2/2 bound searches sharp; 1/2 conjectures survived"
     rows = [line for line in section.markdown.splitlines() if line.startswith("| ")]
     bounds = [r for r in rows if "bound T*" in r]
     assert len(bounds) == 2 and all("| attained |" in r for r in bounds)

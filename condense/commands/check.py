@@ -31,6 +31,9 @@ def register(subparsers) -> None:
     parser.add_argument("--examples", type=int, default=None,
                         help="example budget (default 500; --sharp 300; --conserved 30 per width set)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    parser.add_argument("--network", action="store_true",
+                        help="cases are small tanh networks + data + eps in [1e-3, 1e-2] trained by GD "
+                        "(adds epsilon, predicted_escape, observed_escape, lr; default budget 30)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 
@@ -98,10 +101,15 @@ def run(args: argparse.Namespace) -> int:
                           f"{r.counterexample} (reproduce: condense check --conserved '{args.conserved}' {repro})")
         return 1 if status == "refuted" else 0
 
-    over = cj.cases(depth=args.depth, widths=(low, high))
+    if args.network:
+        over = cj.network_cases(depth=args.depth, widths=(low, high))
+        repro += " --network"
+    else:
+        over = cj.cases(depth=args.depth, widths=(low, high))
+    default_examples = 30 if args.network else None
     if args.sharp is not None:
         lhs, rhs = args.sharp
-        r = cj.sharpness(lhs, rhs, over=over, examples=args.examples or 300, seed=seed)
+        r = cj.sharpness(lhs, rhs, over=over, examples=args.examples or default_examples or 300, seed=seed)
         if args.json:
             print(json.dumps(r.to_dict(), indent=2))
         else:
@@ -113,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                                                               else "fails (constant > 1)"))
         return 1 if r.status == "refuted" else 0
 
-    r = cj.inequality(args.claim, over=over, examples=args.examples or 500, seed=seed)
+    r = cj.inequality(args.claim, over=over, examples=args.examples or default_examples or 500, seed=seed)
     if args.json:
         print(json.dumps(r.to_dict(), indent=2))
     elif r.status == "survived":

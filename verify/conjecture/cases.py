@@ -345,6 +345,12 @@ class NetworkCase(Case):
     predicted_escape: float = math.nan
     observed_escape: float = math.nan
 
+    def describe(self) -> str:
+        dims = [int(np.asarray(self.weights[0]).shape[1])] + [int(np.asarray(w).shape[0]) for w in self.weights[:-1]]
+        return (f"network {'-'.join(map(str, dims))}-1 ({self.activation}), eps = {self.epsilon:.4g}, lr = {self.lr:g}, "
+                f"n = {0 if self.X is None else len(self.X)}: predicted escape {self.predicted_escape:.6g}, observed "
+                f"{self.observed_escape:.6g}; normalized reduced state {super().describe()}")
+
     def quantity(self, name: str) -> float:
         if name in NETWORK_QUANTITIES:
             return float(getattr(self, name))
