@@ -195,7 +195,11 @@ def escape_measures(X, y, steps, snapshots, *, activation, lr: float | None, los
     if steps[0] != 0:
         result["reason"] = f"the first snapshot is at step {int(steps[0])}, not at the initialization (step 0)"
         return result
-    prediction = predict_escape(X, y, list(first), lr, activation=activation)
+    try:
+        prediction = predict_escape(X, y, list(first), lr, activation=activation)
+    except ValueError as exc:  # e.g. a non-smooth activation or sigma'(0) = 0: no effective model here
+        result["reason"] = f"no prediction: {exc}"
+        return result
     result.update(applies=True, predicted=float(prediction.iteration), t_star=float(prediction.t_star),
                   epsilon=float(prediction.epsilon), v_prime_norm=float(prediction.v_prime_norm),
                   method=prediction.method)

@@ -109,3 +109,22 @@ def test_ordered_cosine_matrix_is_the_permuted_cosine_matrix():
     full = cosine_matrix(rows)
     np.testing.assert_array_equal(D, full[np.ix_(order, order)])
     np.testing.assert_allclose(np.diag(D), 1.0)
+
+
+def test_diagnose_explains_what_it_leaves_out():
+    import numerics
+    from condense.diagnostics import diagnose
+
+    X, y = numerics.make_dataset("default", n=30, seed=1)
+    small = numerics.gaussian_init((3, 6, 5), 1e-3, seed=1)
+    large = numerics.gaussian_init((3, 6, 5), 1.0, seed=1)
+    relu = diagnose([0, 10], [small, small], X, y, activation="relu", lr=0.1)
+    assert not relu["escape"]["applies"] and "relu" in relu["escape"]["reason"].lower()
+    not_small = diagnose([0, 10], [large, large], X, y, activation="tanh", lr=0.1)
+    assert not not_small["escape"]["small_initialization"] and not not_small["escape"]["applies"]
+    no_lr = diagnose([0, 10], [small, small], X, y, activation="tanh")
+    assert "learning rate" in no_lr["escape"]["reason"]
+    no_data = diagnose([0, 10], [small, small])
+    assert no_data["escape"] is None and no_data["final_stage"] is None and no_data["notes"]
+    with pytest.raises(ValueError, match="^--data: the data have d = 3"):
+        diagnose([0], [numerics.gaussian_init((4, 6, 5), 1e-3, seed=1)], X, y)
