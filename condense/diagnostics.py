@@ -178,7 +178,8 @@ def escape_measures(X, y, steps, snapshots, *, activation, lr: float | None, los
     r"""Predicted against observed plateau escape (module docstring). Returns a dict with
     ``"applies"`` (and ``"reason"`` when not), ``"predicted"``, ``"observed"``, ``"observed_after"``
     (the last snapshot step still on the plateau when the escape is read from snapshots),
-    ``"ratio"`` (observed/predicted) and ``"loss_source"``."""
+    ``"ratio"`` (observed/predicted), ``"ratio_after"`` (observed_after/predicted when read from
+    snapshots: the true ratio lies in ``(ratio_after, ratio]``) and ``"loss_source"``."""
     from numerics import observed_escape_iteration, predict_escape
     from numerics.training import network_output
 
@@ -220,7 +221,10 @@ def escape_measures(X, y, steps, snapshots, *, activation, lr: float | None, los
         result.update(observed=observed, observed_after=None if j is None else int(steps[j - 1]), loss_source=source,
                       snapshot_loss=[float(v) for v in values])
     predicted = result["predicted"]
-    result["ratio"] = result["observed"] / predicted if result["observed"] is not None and math.isfinite(predicted) and predicted > 0 else None
+    known = result["observed"] is not None and math.isfinite(predicted) and predicted > 0
+    result["ratio"] = result["observed"] / predicted if known else None
+    # read from snapshots, the escape lies in (observed_after, observed]: so does the ratio, times predicted
+    result["ratio_after"] = result["observed_after"] / predicted if known and loss is None else None
     return result
 
 

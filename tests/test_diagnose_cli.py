@@ -102,6 +102,9 @@ def test_escape_prediction_and_observation(trained, diagnoses):
     # from the loss recomputed at the snapshots: bracketed by two consecutive snapshot steps
     assert flax["escape"]["observed_after"] < true_escape <= flax["escape"]["observed"]
     assert flax["escape"]["observed"] - flax["escape"]["observed_after"] == 100
+    true_ratio = true_escape / prediction.iteration
+    assert flax["escape"]["ratio_after"] < true_ratio <= flax["escape"]["ratio"]
+    assert torch["escape"]["ratio_after"] is None  # exact from the stored per-iteration loss
     # the theorem: observed/predicted = 1 + O(epsilon)
     assert abs(torch["escape"]["ratio"] - 1) < 0.02
 

@@ -117,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
     if escape.get("applies"):
         ratio = escape.get("ratio")
         print(f"plateau escape: predicted {escape['predicted']:.1f}, observed {escape.get('observed')}"
-              + (f", ratio {ratio:.4f}" if ratio is not None else ""))
+              + (f", ratio {ratio:.4f}" if ratio is not None else "")
+              + (f" (in ({escape['ratio_after']:.4f}, {ratio:.4f}]: between two snapshots)"
+                 if escape.get("ratio_after") is not None else ""))
     return 0
 
 
@@ -265,13 +267,18 @@ def _markdown(result: dict, images) -> str:
     else:
         observed = escape.get("observed")
         lines += [
-            f"Predicted by the effective model (blow-up time T* = {_fmt(escape['t_star'], 6)} of the normalized "
-            f"initial state, ε = {_fmt(escape['epsilon'])} the RMS of the first snapshot, ‖v'‖ = {_fmt(escape['v_prime_norm'])}): "
+            (f"Predicted by the effective model (blow-up time T* = {_fmt(escape['t_star'], 6)} of the normalized "
+             "initial state, " if escape["method"] == "blow-up" else
+             "Predicted by the linear effective flow of depth 2 (growing mode until the fit along v saturates, "
+             "numerics.predict_escape; ")
+            + f"ε = {_fmt(escape['epsilon'])} the RMS of the first snapshot, ‖v'‖ = {_fmt(escape['v_prime_norm'])}): "
             f"iteration **{escape['predicted']:.1f}**. Observed (loss first below half its initial value, "
             f"{escape['loss_source']}): **{observed if observed is not None else 'not reached'}**"
             + (f" (after step {escape['observed_after']}, the last snapshot still on the plateau)"
                if observed is not None and escape.get("snapshot_loss") is not None else "")
-            + (f"; observed/predicted = **{escape['ratio']:.4f}**." if escape.get("ratio") is not None else "."),
+            + (f"; observed/predicted = **{escape['ratio']:.4f}**" if escape.get("ratio") is not None else "")
+            + (f" (the escape lies between two snapshots: the ratio is in ({escape['ratio_after']:.4f}, "
+               f"{escape['ratio']:.4f}])." if escape.get("ratio_after") is not None else "."),
             "",
         ]
     lines += ["## Per-layer measures", "",
