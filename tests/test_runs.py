@@ -240,3 +240,37 @@ def test_load_data_from_npz_and_errors(tmp_path):
         load_data("mnist")
     X3, y3, _ = load_data({"name": "iris", "target": "binary", "classes": [0, 1]})
     assert X3.shape == (100, 4) and set(y3) == {-1.0, 1.0}
+
+
+# ---------------------------------------------------------------------------- any depth, any widths
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from verify import strategies as st_condense
+
+
+def _save_all_conventions(weights, folder, step):
+    """The same network in PyTorch nn.Sequential, Flax and condense naming."""
+    *hidden, a = weights
+    torch = {f"{2 * k}.weight": W for k, W in enumerate(hidden)} | {f"{2 * len(hidden)}.weight": a[None, :].copy()}
+    flax = {f"params/Dense_{k}/kernel": W.T.copy() for k, W in enumerate(hidden)}
+    flax[f"params/Dense_{len(hidden)}/kernel"] = a[:, None].copy()
+    native = {f"W{k + 1}": W for k, W in enumerate(hidden)} | {"a": a}
+    for name, tensors in (("torch", torch), ("flax", flax), ("native", native)):
+        (folder / name).mkdir(exist_ok=True)
+        if name == "native":
+            np.savez(folder / name / f"step_{step}.npz", **tensors)
+        else:
+            save_file(tensors, str(folder / name / f"step_{step}.safetensors"))
+
+
+@settings(max_examples=15)
+@given(st_condense.networks(depth=st.integers(2, 5), input_dim=st.integers(1, 6), epsilon=1.0), st.integers(0, 10**6))
+def test_every_convention_reads_back_the_same_network(tmp_path_factory, weights, step):
+    folder = tmp_path_factory.mktemp("conventions")
+    _save_all_conventions(weights, folder, step)
+    for name in ("torch", "flax", "native"):
+        run = load_run(folder / name)
+        assert list(run.steps) == [step]
+        assert same(run.snapshots[0], [np.asarray(w, dtype=float) for w in weights]), name
