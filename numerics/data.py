@@ -92,8 +92,12 @@ def make_dataset(
         if value is not None:
             raise ValueError(f"{argument}: applies to the real data sets ({', '.join(REAL_DATASET_NAMES)}) only, "
                              f"not to the synthetic {name!r}; leave it None")
+    from numerics.init import check_array_size
+
     n = 40 if n is None else _check_int(n, "n", 1)
     seed = _check_int(seed, "seed", 0)
+    columns = 1 if name == "1d" else (3 if d is None else _check_int(d, "d", 1))
+    check_array_size(n * (columns + 2), "n" if d is None or name == "1d" else "n, d")  # X, y, X @ beta
     rng = np.random.default_rng(seed)
     if name == "1d":
         if d not in (None, 1):
