@@ -25,7 +25,16 @@ import numbers
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import sympy as sp
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # SymPy is imported where symbols are built, so the layout functions stay SymPy-free
+    import sympy as sp
+
+
+def _is_int(m) -> bool:
+    sympy = sys.modules.get("sympy")  # a SymPy Integer exists only once SymPy is imported
+    return isinstance(m, numbers.Integral) or (sympy is not None and isinstance(m, sympy.Integer))
 
 
 def _check_widths(widths) -> tuple[int, ...]:
@@ -36,7 +45,7 @@ def _check_widths(widths) -> tuple[int, ...]:
     if len(widths) < 1:
         raise ValueError("widths: need at least one hidden width (depth L = len(widths) + 1 >= 2)")
     for m in widths:
-        if isinstance(m, bool) or not isinstance(m, numbers.Integral | sp.Integer) or int(m) <= 0:
+        if isinstance(m, bool) or not _is_int(m) or int(m) <= 0:
             raise ValueError(f"widths: every width must be an int >= 1, got {widths!r}")
     return tuple(int(m) for m in widths)
 
@@ -76,6 +85,8 @@ class ReducedModel:
     factors: tuple[sp.Matrix, ...] = field(init=False, repr=False)
 
     def __post_init__(self):
+        import sympy as sp
+
         widths = _check_widths(self.widths)
         object.__setattr__(self, "widths", widths)
         depth = len(widths) + 1
@@ -113,6 +124,8 @@ class ReducedModel:
 
     @cached_property
     def energy(self) -> sp.Expr:
+        import sympy as sp
+
         product = self.factors[0].T
         for matrix in self.factors[1:]:
             product = product * matrix
@@ -120,6 +133,8 @@ class ReducedModel:
 
     @cached_property
     def vector_field(self) -> sp.Matrix:
+        import sympy as sp
+
         return sp.Matrix([sp.diff(self.energy, s) for s in self.state_symbols])
 
 
