@@ -32,7 +32,7 @@ SCENARIOS = {
     "import + first integrate_effective": _STATE + "from numerics import integrate_effective; "
     "assert integrate_effective(a, W, u, 0.1).success",
     "condense verify --quick": "import sys; from condense.cli import main; sys.argv = ['condense', 'verify', '--quick']; "
-    "code = main(); assert not code, code",
+    "code = main(); print('exit', code)",  # timed whatever the checks say (their table is printed by verify)
 }
 
 
@@ -53,6 +53,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one repeat, without condense verify --quick")
+    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another checkout of the repository (e.g. the previous release) measured alongside")
     args = parser.parse_args(argv)
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
           " wall (CPU) seconds")
     print(f"{'scenario':<36} {'source':<14} {'cold':>15} {'warm':>15} {'cold/warm':>10}")
     for name, code in SCENARIOS.items():
-        if args.quick and name.startswith("condense verify"):
+        if (args.quick and name.startswith("condense verify")) or args.only not in name:
             continue
         for label, source in sources:  # interleaved: both sources see the same load
             cold, cold_cpu, warm, warm_cpu = measure(code, repeat, source)
