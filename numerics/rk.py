@@ -443,7 +443,22 @@ def _rms_scaled(y, scale):
     for i in range(y.shape[0]):
         v = y[i] / scale[i]
         s += v * v
+    if s == np.inf:  # the squares overflowed (tiny atol): the same RMS, scaled by the largest ratio
+        peak = _peak_ratio(y, scale)
+        s = 0.0
+        for i in range(y.shape[0]):
+            v = y[i] / scale[i] / peak
+            s += v * v
+        return peak * np.sqrt(s / max(y.shape[0], 1))
     return np.sqrt(s / max(y.shape[0], 1))
+
+
+@nb.njit(cache=True, nogil=True)
+def _peak_ratio(y, scale):
+    peak = 0.0
+    for i in range(y.shape[0]):
+        peak = max(peak, abs(y[i] / scale[i]))
+    return peak
 
 
 @nb.njit(cache=True, nogil=True)
@@ -501,6 +516,16 @@ def _error_norm(K, h, E, E3, kind, scale, n_stages, work5, work3):
         s3 += a3 * a3
     if s5 == 0.0 and s3 == 0.0:
         return 0.0
+    if s5 == np.inf or s3 == np.inf:  # overflow: the norm is homogeneous of degree 1, rescale
+        peak = max(_peak_ratio(work5, scale), _peak_ratio(work3, scale))
+        s5 = 0.0
+        s3 = 0.0
+        for i in range(n):
+            a5 = work5[i] / scale[i] / peak
+            a3 = work3[i] / scale[i] / peak
+            s5 += a5 * a5
+            s3 += a3 * a3
+        return peak * abs(h) * s5 / np.sqrt((s5 + 0.01 * s3) * n)
     return abs(h) * s5 / np.sqrt((s5 + 0.01 * s3) * n)
 
 
