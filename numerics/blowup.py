@@ -266,13 +266,19 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
         # of theta0 grow by many orders of magnitude while the flow leaves the saddle near
         # theta0, and an absolute tolerance of 1e-3 rtol would not resolve them (the computed T*
         # was 6x too large for (a, w, u) = (1.3e100, 0.7, 0.9)); scale it down with them.
-        if e_theta == 0.0 and _chain_sign(theta0, widths) != 0.0:
-            raise ValueError(
-                f"a, W, u: the factors of y0 differ in size by a factor {_ratio_text(spread)}, so "
-                "E(y0/||y0||) underflows to 0 in double precision although E(y0) != 0: the "
-                "projected flow cannot be resolved from this state and the blow-up time cannot "
-                "be computed reliably (refused rather than reported as 'no blow-up'; by "
-                "homogeneity rescaling y0 does not help)"
+        sign = _chain_sign(theta0, widths) if e_theta == 0.0 else 0.0
+        if sign != 0.0:
+            # E(theta0) underflowed although E(y0) != 0: the flow leaves a saddle from components
+            # below double precision's range on the sphere; its time cannot be resolved. Undecided
+            # (t_star = nan), never "no blow-up"; blew_up is True when E0 > 0 (then T* is finite).
+            return _result(
+                math.nan, lower, upper, None, None, sign > 0, widths,
+                reason=(f"undecided: the factors of y0 differ in size by a factor {_ratio_text(spread)}, "
+                        "so E(y0/||y0||) underflows to 0 in double precision although E(y0) "
+                        f"{'>' if sign > 0 else '<'} 0; the projected flow cannot be resolved from "
+                        "this state (by homogeneity rescaling y0 does not help)"
+                        + ("; E0 > 0, so the flow does blow up, time unknown" if sign > 0 else "")),
+                **base,
             )
         atol = max(atol * spread, _ATOL_FLOOR)
     base["atol"] = atol
