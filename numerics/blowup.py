@@ -112,15 +112,13 @@ class BlowupResult:
     shapes: tuple = ()
 
     def limit_factors(self) -> list[np.ndarray] | None:
-        """:math:`\\theta^*` split into the factors ``(a, W^{L-1}, ..., W^2, u)``."""
+        """:math:`\theta^*` split into the factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output,
+        :func:`numerics.state.unflatten_factors`)."""
         if self.limit_direction is None:
             return None
-        out, start = [], 0
-        for shape in self.shapes:
-            size = int(np.prod(shape))
-            out.append(self.limit_direction[start : start + size].reshape(shape))
-            start += size
-        return out
+        from numerics.state import unflatten_factors, widths_from_state_shapes
+
+        return unflatten_factors(self.limit_direction, widths_from_state_shapes(self.shapes))
 
 
 def _power(r0: float, k: int) -> float:

@@ -38,8 +38,12 @@ def make_dataset(name: str = "default", n: int = 40, d: int | None = None, seed:
     """
     if name not in DATASET_NAMES:
         raise ValueError(f"name: unknown data set {name!r}; allowed: {', '.join(DATASET_NAMES)}")
+    from numerics.init import check_array_size
+
     n = _check_int(n, "n", 1)
     seed = _check_int(seed, "seed", 0)
+    columns = 1 if name == "1d" else (3 if d is None else _check_int(d, "d", 1))
+    check_array_size(n * (columns + 2), "n" if d is None or name == "1d" else "n, d")  # X, y, X @ beta
     rng = np.random.default_rng(seed)
     if name == "1d":
         if d not in (None, 1):

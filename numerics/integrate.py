@@ -59,23 +59,21 @@ class Trajectory:
         return len(self.shapes)
 
     def factors(self) -> list[np.ndarray]:
-        """The state split into factors ``(a, W^{L-1}, ..., W^2, u)``, each with a leading time axis."""
-        out, start = [], 0
-        for shape in self.shapes:
-            size = int(np.prod(shape))
-            out.append(self.y[:, start : start + size].reshape((self.y.shape[0], *shape)))
-            start += size
-        return out
+        """The state split into factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output, like
+        ``weights``; :func:`numerics.state.unflatten_factors`), each with a leading time axis."""
+        from numerics.state import unflatten_factors, widths_from_state_shapes
+
+        return unflatten_factors(self.y, widths_from_state_shapes(self.shapes))
 
     @property
     def a(self) -> np.ndarray:
         """Output weights :math:`a(t)`, shape ``(nt, m_{L-1})``."""
-        return self.factors()[0]
+        return self.factors()[-1]
 
     @property
     def u(self) -> np.ndarray:
         """:math:`u(t) = W^1(t) v`, shape ``(nt, m1)``."""
-        return self.factors()[-1]
+        return self.factors()[0]
 
     @property
     def W(self) -> np.ndarray:

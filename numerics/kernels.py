@@ -62,22 +62,13 @@ MONITOR_SIG = types.int64(
     types.int64,
 )
 
+# The state layout is defined once, in theory.reduced (flattened order a, W^{L-1}, ..., W^2, u).
+from theory.reduced import state_dimension, state_shapes  # noqa: E402,F401  (re-exported)
+
 N_SLOTS = 4
 _BLAS_MIN = 1024  # matrix blocks with at least this many entries use np.dot (BLAS gemv)
 
 
-def state_dimension(widths) -> int:
-    """Length of the flattened reduced state ``(a, W^{L-1}, ..., W^2, u)``."""
-    widths = tuple(int(m) for m in widths)
-    return widths[-1] + sum(widths[k] * widths[k - 1] for k in range(1, len(widths))) + widths[0]
-
-
-def state_shapes(widths) -> tuple:
-    """Shapes of the factors ``(a, W^{L-1}, ..., W^2, u)`` of the flattened state."""
-    widths = tuple(int(m) for m in widths)
-    depth = len(widths) + 1
-    mats = [(widths[k - 1], widths[k - 2]) for k in range(depth - 1, 1, -1)]
-    return ((widths[-1],), *mats, (widths[0],))
 
 
 def chain_params(widths, slots=(0.0, 0.0, 0.0, 0.0)) -> np.ndarray:

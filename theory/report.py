@@ -7,8 +7,6 @@ Public: :func:`derivation_markdown`, :func:`derivation_latex`, :func:`write_deri
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -398,16 +396,11 @@ def derivation_latex(depth: int = 3, activation="tanh", widths=None, input_dim=N
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Atomic write with the umask's permissions (:func:`theory.ground.io.write_text_atomic`)."""
+    from theory.ground.io import write_text_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, text)
 
 
 def write_derivation(out, depth: int = 3, activation="tanh", widths=None, input_dim=None) -> tuple[Path, Path]:

@@ -17,8 +17,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--depth", type=int, default=3, help="number of weight layers L >= 2 (default 3)")
     parser.add_argument("--activation", default="tanh",
-                        help="tanh, sin, xtanh, x2tanh, softplus_shifted, sigmoid_shifted, or a SymPy "
-                        "expression in one variable, e.g. 'z - z**3' (relu is refused: not smooth)")
+                        help="tanh, sin, xtanh, x2tanh, softplus_shifted, sigmoid_shifted, or an expression "
+                        "in z, e.g. 'z - z**3' (numbers, z, + - * / **, sin, tanh, exp, ...; relu is "
+                        "refused: not smooth)")
     parser.add_argument("--widths", type=int, nargs="+", default=None,
                         help="hidden widths m1 ... m_{L-1} used for the explicit symbolic checks (default all 2)")
     parser.add_argument("--input-dim", type=int, default=None, help="input dimension d (default 2)")
@@ -27,31 +28,29 @@ def register(subparsers) -> None:
 
 
 def _activation(text: str):
-    from theory.activations import ACTIVATION_NAMES
+    """The activation as typed: a name or an expression in z, read by the whitelist parser
+    (theory.activations.parse_activation; never sympify/eval). Raises ValueError before any work."""
+    from theory.activations import parse_activation
 
-    if text in ACTIVATION_NAMES:
-        return text
-    import sympy as sp
-
-    try:
-        expr = sp.sympify(text)
-    except (sp.SympifyError, SyntaxError, TypeError) as exc:
-        raise ValueError(f"activation: not a known name nor a SymPy expression: {text!r} ({exc})") from None
-    if isinstance(expr, sp.Symbol) and expr.name not in ("z", "x"):
-        # a misspelt name ('Tanh', 'tanhh') would otherwise be read as the identity sigma(z) = z
-        raise ValueError(
-            f"activation: unknown name {text!r}; allowed: {', '.join(ACTIVATION_NAMES)}, or an expression "
-            "in the variable z such as 'z - z**3' ('z' alone is the identity)"
-        )
-    return expr
+    parse_activation(text, argument="--activation")
+    return text.strip()
 
 
 def run(args: argparse.Namespace) -> int:
     from theory.report import write_derivation
 
+    from pathlib import Path
+
+    from theory.ground.io import check_output_file
+
+    activation = _activation(args.activation)  # checked before any work
+    if Path(args.out).suffix.lower() == ".tex":
+        raise ValueError(f"--out: give the Markdown path (e.g. derivation.md), got {args.out!r}")
+    check_output_file(args.out)
+    check_output_file(Path(args.out).with_suffix(".tex"))
     start = time.perf_counter()
     print(f"condense derive: depth {args.depth}, activation {args.activation} ...", file=sys.stderr)
-    md_path, tex_path = write_derivation(args.out, args.depth, _activation(args.activation),
+    md_path, tex_path = write_derivation(args.out, args.depth, activation,
                                          args.widths, args.input_dim)
     print(f"condense derive: wrote {md_path} and {tex_path} in {time.perf_counter() - start:.1f} s",
           file=sys.stderr)

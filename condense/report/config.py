@@ -17,8 +17,10 @@ else as JSON) may contain::
     seed = 3
     depths = [2, 3]
 
-Unknown keys, unknown figure names and unknown or ill-typed figure parameters raise
-``ValueError``/``TypeError`` naming the key and what is allowed.
+Unknown keys, unknown figure names, unknown or ill-typed figure parameters, values outside a
+figure's range (its ``_validate``) and activations that are neither a name nor an expression in
+``z`` raise ``ValueError``/``TypeError`` naming the key and what is allowed, before anything is
+computed.
 """
 
 from __future__ import annotations
@@ -138,6 +140,18 @@ def _derivation(table: Any) -> dict[str, Any]:
             raise TypeError(f"config: derivation.{key} must be of type {kind.__name__}, got {table[key]!r}")
     if "depth" in table and table["depth"] < 2:
         raise ValueError(f"config: derivation.depth must be >= 2, got {table['depth']}")
+    if "activation" in table:
+        # the same language as everywhere (a name or an expression in z, whitelist parser), and
+        # smooth at 0 with sigma(0) = 0, checked now: nothing is computed for a refused value
+        from theory.activations import check_smooth_activation, parse_activation
+
+        try:
+            check_smooth_activation(parse_activation(table["activation"], argument="config: derivation.activation"))
+        except ValueError as exc:
+            message = str(exc)
+            prefix = "config: derivation.activation"
+            raise ValueError(message if message.startswith(prefix) else
+                             f"{prefix}: {message.removeprefix('activation: ')}") from None
     return dict(table)
 
 
@@ -165,4 +179,19 @@ def _figure_params(name: str, params: Any, module: ModuleType) -> dict[str, Any]
             checked[key] = coerce_option(name, options[key], value)
         else:
             raise ValueError(f"config: figure.{name}: unknown parameter {key!r}; allowed parameters are {allowed}")
+    _check_ranges(name, module, {k: v for k, v in checked.items() if k != "seed"})
     return checked
+
+
+def _check_ranges(name: str, module: ModuleType, params: dict[str, Any]) -> None:
+    """Run the figure's own range checks (its ``_validate(p)`` on the defaults updated by
+    ``params``) now, so that a bad value is refused before the report computes anything."""
+    from condense.figures._params import resolve_parameters
+
+    validate = getattr(module, "_validate", None)
+    if validate is None:
+        return
+    try:
+        validate(resolve_parameters(module.add_arguments, params))
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"config: figure.{name}: {exc}") from None

@@ -29,7 +29,7 @@ RATE_TOLERANCE = 1e-6
 
 
 def blowup_bounds(*factors) -> tuple[float, float]:
-    r"""Theory-notes §4 bounds of the reduced state ``(a, W^{L-1}, ..., u)`` with :math:`E_0 > 0`,
+    r"""Blow-up bounds of the reduced factors ``[u, W^2, ..., a]`` (input to output) with :math:`E_0 > 0`,
     from ``theory.blowup``: :math:`L^{L/2-1}/((L-2)\|y_0\|^{L-2}) \le T^* \le E_0^{-(L-2)/L}/(L-2)`
     (depth 3: :math:`\sqrt3/\|y_0\| \le T^* \le E_0^{-1/3}`)."""
     from theory.blowup import blowup_lower_bound, blowup_upper_bound

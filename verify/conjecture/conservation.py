@@ -136,9 +136,10 @@ def integrate_state(model, y0: np.ndarray, fraction: float, rtol: float = 1e-12,
     from theory import ReducedModel
 
     if isinstance(model, ReducedModel):
-        from verify.conjecture.cases import make_case, split_model_state, integrate_flat
+        from numerics.state import unflatten_factors
+        from verify.conjecture.cases import integrate_flat, make_case
 
-        case = make_case(list(reversed(split_model_state(y0, widths))))
+        case = make_case(unflatten_factors(y0, widths))
         if math.isfinite(case.t_star) and case.t_star > 0:
             return integrate_flat(widths, y0, trajectory_times(case.t_star, fraction), rtol=rtol, atol=atol)
     traj = numerics.integrate_model(model, y0, 1.0, rtol=rtol, atol=atol, max_norm=100.0 * r0, subs=subs)
@@ -237,13 +238,12 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
 
 def _describe_state(model, y0) -> Any:
     """The state as factors ``{a, W.., u}`` of a reduced model, else ``{symbol name: value}``."""
+    from numerics.state import unflatten_factors
     from theory import ReducedModel
-    from verify.conjecture.cases import split_model_state
+    from verify.conjecture.cases import factor_names
 
     y0 = np.asarray(y0, dtype=float)
     if not isinstance(model, ReducedModel):
         return {s.name: float(v) for s, v in zip(model.state_symbols, y0)}
-    factors = split_model_state(y0, model.widths)  # a, W^{L-1}, ..., W^2, u
-    depth = len(factors)
-    names = ["a", "W", "u"] if depth == 3 else ["a", *[f"W{k}" for k in range(depth - 1, 1, -1)], "u"]
-    return {n: np.asarray(f).tolist() for n, f in zip(names, factors)}
+    factors = unflatten_factors(y0, model.widths)  # u, W^2, ..., a
+    return {n: np.asarray(f).tolist() for n, f in zip(factor_names(len(factors)), factors)}

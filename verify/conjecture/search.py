@@ -16,7 +16,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from theory.ground.checks import check_int, check_real, check_seed
-from verify.conjecture.cases import Case, NetworkCase, cases, flatten_io, make_case, unflatten_io
+from numerics.state import flatten_factors, unflatten_factors
+from verify.conjecture.cases import Case, NetworkCase, cases, make_case
 from verify.conjecture.claims import CompiledClaim, Evaluation, evaluate_sides, side_function
 from verify.conjecture.results import InequalityResult, SharpnessResult
 
@@ -204,13 +205,13 @@ def _network(over) -> bool:
 
 def structure_of(case: Case) -> dict:
     r"""What a state looks like: ``balancedness`` :math:`\max_k\|C_k\|_F/\|y\|^2` of the balance
-    matrices (``verify.measures.conservation_laws``; 0 for balanced states), ``rank_one``
+    matrices (``verify.measures.balance_matrices``; 0 for balanced states), ``rank_one``
     :math:`\max` over the matrix factors of :math:`\sigma_2/\sigma_1` (0 for rank one), and
     ``energy_ratio`` :math:`E_0/(L^{-L/2}\|y_0\|^L)` (1 exactly at the sphere maximum)."""
-    from verify.measures import conservation_laws
+    from verify.measures import balance_matrices
 
     r2 = case.r0 ** 2
-    laws = conservation_laws(list(reversed(case.factors)))  # measures lists factors output to input
+    laws = balance_matrices(list(case.factors))
     balance = max(float(np.linalg.norm(c)) for c in laws) / r2 if r2 > 0 else math.nan
     ranks = []
     for f in case.factors[1:-1]:
@@ -257,12 +258,12 @@ def _polish(case: Case, ratio, max_evaluations: int) -> tuple[float, Case, dict]
     from scipy.optimize import minimize
 
     widths = case.widths
-    x0 = flatten_io(case.factors)
+    x0 = flatten_factors(list(case.factors))
     best = {"ratio": ratio(case), "case": case}
 
     def objective(x):
         try:
-            c = make_case(unflatten_io(x, widths))
+            c = make_case(unflatten_factors(x, widths))
         except (ValueError, RuntimeError):
             return 1e300
         value = ratio(c)
@@ -338,7 +339,7 @@ def sharpness(lhs, rhs, over=None, examples: int = DEFAULT_SHARPNESS_EXAMPLES, s
     if can_polish and polish > 0:
         seen = []
         for value, _, case in ranked[:polish]:
-            key = (case.widths, tuple(np.round(flatten_io(case.factors), 12)))
+            key = (case.widths, tuple(np.round(flatten_factors(list(case.factors)), 12)))
             if key in seen:
                 continue
             seen.append(key)
