@@ -130,5 +130,6 @@ def run(args: argparse.Namespace) -> int:
               f"{r.tightest_margin:.3g} at {where}")
     else:
         print(f"refuted: {args.claim} fails at {_case_text(r.counterexample)}: lhs = {r.lhs:.15g}, rhs = {r.rhs:.15g} "
-              f"(shrunk; {r.examples} examples; reproduce: condense check '{args.claim}' {repro})")
+              f"(found at example {r.examples}, shrunk over {r.shrink_calls} more; "
+              f"reproduce: condense check '{args.claim}' {repro})")
     return 1 if r.status == "refuted" else 0

@@ -141,16 +141,14 @@ def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     rtol = check_real(rtol, "rtol", 0.0, 1.0)
     compiled = CompiledClaim(claim, network=_network(over))
     stats = {"calls": 0, "skipped": 0, "tightest": math.inf, "tightest_case": None, "ratio": -math.inf,
-             "evaluations": []}
+             "evaluations": [], "first_failure": None, "skipped_before": 0}
 
     def record(case) -> Evaluation | None:
         stats["calls"] += 1
-        if case is None:
+        if case is None or not (ev := compiled(case)).defined:
             stats["skipped"] += 1
-            return None
-        ev = compiled(case)
-        if not ev.defined:
-            stats["skipped"] += 1
+            if stats["first_failure"] is None:
+                stats["skipped_before"] += 1
             return None
         if ev.margin < stats["tightest"]:
             stats["tightest"], stats["tightest_case"] = ev.margin, case
@@ -175,19 +173,24 @@ def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0
             if math.isfinite(ev.margin):
                 target(-float(ev.margin), label="violation")
             if ev.margin < -rtol:
+                if stats["first_failure"] is None:
+                    stats["first_failure"] = stats["calls"]
                 raise _Refuted(case, ev)
 
         exc = run_hypothesis(_default_over(over), body, examples, seed)
         if exc is not None:
             counterexample, failing = exc.case, exc.evaluation
     status = "refuted" if counterexample is not None else "survived"
+    generated = stats["first_failure"] or stats["calls"]
     return InequalityResult(
-        claim=compiled.text, status=status, examples=stats["calls"], skipped=stats["skipped"],
+        claim=compiled.text, status=status, examples=generated,
+        skipped=stats["skipped_before"] if stats["first_failure"] else stats["skipped"],
         tightest_margin=float(stats["tightest"]) if stats["tightest"] < math.inf else math.nan,
         tightest_ratio=float(stats["ratio"]) if stats["ratio"] > -math.inf else math.nan,
         tightest_case=stats["tightest_case"], counterexample=counterexample,
         lhs=math.nan if failing is None else failing.lhs, rhs=math.nan if failing is None else failing.rhs,
-        seed=seed, rtol=rtol, details={"evaluations": stats["evaluations"]},
+        seed=seed, rtol=rtol, shrink_calls=stats["calls"] - generated,
+        details={"evaluations": stats["evaluations"]},
     )
 
 
