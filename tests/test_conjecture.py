@@ -189,7 +189,13 @@ def test_bad_claims_raise_naming_the_problem(text, fragment):
         cj.inequality(text, examples=1)
 
 
-def test_bad_budget_and_seed():
+def test_bad_budget_seed_and_over():
+    with pytest.raises(TypeError, match="over"):
+        cj.inequality("t_star <= upper", over=3)
+    with pytest.raises(TypeError, match="over"):
+        cj.sharpness("t_star", "upper", over=[])
+    with pytest.raises(TypeError, match="claim"):
+        cj.inequality(42)
     with pytest.raises(ValueError, match="examples"):
         cj.inequality("t_star <= upper", examples=0)
     with pytest.raises(ValueError, match="seed"):

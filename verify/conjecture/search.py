@@ -125,6 +125,16 @@ def _is_strategy(over) -> bool:
     return isinstance(over, SearchStrategy)
 
 
+def _check_over(over):
+    """``over`` is None, a Hypothesis strategy of cases, or a list/tuple of :class:`Case`."""
+    if over is None or _is_strategy(over):
+        return over
+    if isinstance(over, (list, tuple)) and over and all(isinstance(c, Case) for c in over):
+        return list(over)
+    raise TypeError(f"over: expected None (the default cases), a Hypothesis strategy of cases or a non-empty "
+                    f"list of verify.conjecture.Case records, got {type(over).__name__}")
+
+
 def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0, *,
                rtol: float = DEFAULT_RTOL) -> InequalityResult:
     r"""Try to refute ``claim`` on the cases of ``over``.
@@ -139,6 +149,7 @@ def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     examples = check_budget(examples)
     seed = check_seed(seed)
     rtol = check_real(rtol, "rtol", 0.0, 1.0)
+    over = _check_over(over)
     compiled = CompiledClaim(claim, network=_network(over))
     stats = {"calls": 0, "skipped": 0, "tightest": math.inf, "tightest_case": None, "ratio": -math.inf,
              "evaluations": [], "first_failure": None, "skipped_before": 0}
@@ -299,6 +310,9 @@ def sharpness(lhs, rhs, over=None, examples: int = DEFAULT_SHARPNESS_EXAMPLES, s
     examples = check_budget(examples)
     seed = check_seed(seed)
     polish = check_budget(polish, "polish", 0, 20)
+    max_evaluations = check_budget(max_evaluations, "max_evaluations", 1, 1_000_000)
+    rtol = check_real(rtol, "rtol", 0.0, 1.0)
+    over = _check_over(over)
     network = _network(over)
     lhs_text, lhs_fn = side_function(lhs, argument="lhs", network=network)
     rhs_text, rhs_fn = side_function(rhs, argument="rhs", network=network)
