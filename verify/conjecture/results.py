@@ -86,9 +86,10 @@ class SharpnessResult(_Table):
     r"""Outcome of :func:`verify.conjecture.sharpness`: ``best`` the largest lhs/rhs found
     (the bound holds with constant 1 when ``best <= 1 + rtol``; ``status`` ``"survived"`` then,
     else ``"refuted"``), ``attained_at`` the case, ``looks`` ``"attained"`` (the polished optimum
-    is an interior, non-degenerate state where the optimizer converged) or ``"approached"`` (the
-    optimizer kept improving, or ran to a degenerate state, a limit), ``structure`` what the
-    attaining state looks like (balancedness, rank)."""
+    is an interior, non-degenerate state where the optimizer converged), ``"approached"`` (the
+    optimizer ran to a degenerate state: a limit) or ``"not converged"`` (still improving: a larger
+    budget is needed), ``structure`` what the attaining state looks like (balancedness, rank,
+    singular pair)."""
 
     lhs: str
     rhs: str

@@ -302,9 +302,11 @@ def sharpness(lhs, rhs, over=None, examples: int = DEFAULT_SHARPNESS_EXAMPLES, s
     entries of the ``polish`` best cases (``max_evaluations`` each). ``best`` is the largest ratio
     found, ``attained_at`` its case. ``looks``: ``"attained"`` when a second polish from the best
     state improves it by less than ``rtol`` and the state is not degenerate (its norm stayed
-    within a factor 1e3 of the start, both sides finite), else ``"approached"`` (a limit:
-    the ratio keeps growing, or the state runs to 0, to infinity or to the boundary where a side
-    is undefined). ``status`` ``"survived"`` (best ≤ 1 + rtol: the bound holds on what was seen,
+    within a factor 1e3 of the start, no factor below 1e-6 of the state's norm, both sides
+    finite); ``"approached"`` when the best state is degenerate in one of those ways (a limit: the
+    state runs to 0, to infinity or to the boundary where a side is undefined); ``"not converged"``
+    when it is not degenerate but a second polish still improves it (raise ``examples`` or
+    ``max_evaluations``). ``status`` ``"survived"`` (best ≤ 1 + rtol: the bound holds on what was seen,
     and ``best`` ≈ 1 says it is sharp) or ``"refuted"``. Sides with ``>=`` claims: pass them
     swapped (the bound ``t_star >= lower`` is ``sharpness("lower", "t_star")``)."""
     examples = check_budget(examples)
@@ -384,9 +386,9 @@ def _classify(best, case, ratio, polished, max_evaluations, rtol, reports) -> tu
                   or not (math.isfinite(case.t_star) and math.isfinite(best)))
     detail = {"second_polish_improvement": improvement, "norm_change": norm_change,
               "smallest_factor_norm_over_r0": smallest_factor, "degenerate": degenerate}
-    if improvement <= rtol and not degenerate:
-        return "attained", detail
-    return "approached", detail
+    if degenerate:
+        return "approached", detail
+    return ("attained" if improvement <= rtol else "not converged"), detail
 
 
 def over_cases(factor_lists: Sequence[Sequence[np.ndarray]]) -> list[Case]:
