@@ -271,3 +271,13 @@ def test_a_search_inside_a_users_given_test_is_independent_of_it(seed):
     assert inner.status == "refuted" and inner.counterexample.t_star > 1 / inner.counterexample.r0
     again = cj.inequality("t_star <= 1/r0", seed=seed, examples=60)
     assert again.counterexample.describe() == inner.counterexample.describe()
+
+
+def test_an_unbounded_ratio_is_reported_as_approached_in_a_limit():
+    # T* r0 >= sqrt(3) always, and T* r0 -> infinity as the state approaches one that never blows
+    # up (here a -> 0 with E0 -> 0): no finite state attains the supremum
+    result = cj.sharpness("t_star", "1/r0", examples=60, polish=1, max_evaluations=300)
+    assert result.status == "refuted" and result.best > 100 * math.sqrt(3)
+    assert result.looks == "approached"
+    case = result.attained_at
+    assert min(np.linalg.norm(f) for f in case.factors) < 1e-6 * case.r0
