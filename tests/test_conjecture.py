@@ -213,6 +213,16 @@ def test_blowup_rate_sqrt3_is_consistent_and_a_wrong_constant_refuted():
     assert cj.rate("norm", "blowup", case=case, expected=(-1.0, 2.0)).status == "refuted"
 
 
+def test_depth_four_blowup_rate_is_sqrt2_over_root_gap():
+    # depth L: ||y|| ~ ((L-2) lambda (T* - tau))^(-1/(L-2)), lambda = L^(1-L/2): at L = 4, sqrt(2/(T* - tau))
+    rng = np.random.default_rng(3)
+    case = cj.make_case([np.abs(rng.normal(size=2)), np.abs(rng.normal(size=(3, 2))),
+                         np.abs(rng.normal(size=(2, 3))), np.abs(rng.normal(size=2))])
+    result = cj.rate("norm", "blowup", case=case)
+    assert result.expected_exponent == -0.5 and abs(result.expected_constant - math.sqrt(2)) < 1e-15
+    assert result.status == "consistent" and abs(result.limit_constant - math.sqrt(2)) < 1e-6
+
+
 def test_rate_of_an_exact_power_law():
     result = cj.rate(lambda eps: 3.0 * eps ** -1.5, along=np.geomspace(1e-4, 1e-1, 6), expected=(-1.5, 3.0))
     assert result.status == "consistent"
