@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
                     print(f"survived at widths {ws}: {r.examples} states integrated, largest relative drift "
                           f"{r.drift:.3g} <= {r.tolerance:g}")
                 else:
-                    print(f"refuted at widths {ws}: d/dtau = {r.derivative}; relative drift {r.drift:.3g} from "
+                    print(f"refuted at widths {ws}: d/dtau = {r.rows()[2][1]}; relative drift {r.drift:.3g} from "
                           f"{r.counterexample} (reproduce: condense check --conserved '{args.conserved}' {repro})")
         return 1 if status == "refuted" else 0
 

@@ -196,6 +196,7 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
     else:
         subs = None
 
+    multiple = _multiple_of_energy(derivative, model)
     degree = _degree(expr, symbols)
     fn = sp.lambdify(symbols, expr, modules="numpy")
     stats = {"calls": 0, "worst": 0.0, "skipped": 0}
@@ -233,7 +234,18 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
         drift = float(exc.evaluation)
     status = "refuted" if exc is not None else "survived"
     return ConservedResult(text, status, derivative, drift, stats["calls"], tolerance, counterexample, seed,
-                           {"degree": degree, "skipped": stats["skipped"], "fraction": fraction})
+                           {"degree": degree, "skipped": stats["skipped"], "fraction": fraction,
+                            "derivative_over_energy": multiple})
+
+
+def _multiple_of_energy(derivative, model):
+    r"""``c`` when :math:`\dot Q = c\,E` for a number ``c`` (e.g. :math:`-2` for
+    :math:`\|a\|^2 - 2\|u\|^2`, since every squared factor norm grows at :math:`2E`), else None."""
+    energy = getattr(model, "energy", None)
+    if energy is None or isinstance(derivative, sp.MatrixBase) or energy == 0:
+        return None
+    ratio = sp.cancel(derivative / energy)
+    return float(ratio) if ratio.is_number else None
 
 
 def _describe_state(model, y0) -> Any:

@@ -21,6 +21,11 @@ def _fmt(value: Any) -> Any:
     return value
 
 
+def _short_text(value, limit: int = 300) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + f" ... ({len(text)} characters)"
+
+
 class _Table(Displayable):
     """Mixin: ``rows()`` → (field, value) pairs, shown by :class:`theory.ground.display.Displayable`
     in notebooks (``_repr_html_``, ``_repr_markdown_``) and written by :meth:`to_dict`."""
@@ -130,8 +135,9 @@ class ConservedResult(_Table):
     details: dict = field(default_factory=dict)
 
     def rows(self):
+        multiple = self.details.get("derivative_over_energy")
         rows = [("expression", self.expression), ("status", self.status),
-                ("d/dtau (expanded)", self.derivative)]
+                ("d/dtau (expanded)", f"{multiple:g}*E" if multiple is not None else _short_text(self.derivative))]
         if self.status != "proved":
             rows += [("largest relative drift", self.drift), ("tolerance", self.tolerance),
                      ("states integrated", self.examples), ("seed", self.seed)]
