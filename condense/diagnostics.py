@@ -39,7 +39,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from condense.figures._plotting import cosine_matrix, leading_eigenvector_order, mean_abs_offdiagonal
+from condense.figures._plotting import cosine_matrix, leading_eigenvector_order
+from verify.measures import row_concentration
 
 __all__ = [
     "DEFAULT_DELTA",
@@ -130,7 +131,8 @@ def effective_rank(matrix) -> float:
 
 def layer_measures(snapshots: Sequence[Sequence[np.ndarray]], *, delta: float = DEFAULT_DELTA, progress=None) -> list[dict]:
     r"""Per layer (input to output) the measures along the snapshots: ``"orientations"``,
-    ``"largest_share"``, ``"mean_abs_cos"`` (mean :math:`|D_{ij}|`, :math:`i \ne j`; hidden layers
+    ``"largest_share"``, ``"mean_abs_cos"`` (mean :math:`|D_{ij}|`, :math:`i \ne j`,
+    :func:`verify.measures.row_concentration`; hidden layers
     only, ``None`` for the output layer), ``"effective_rank"`` and ``"rd"`` (lists, one per snapshot)."""
     from numerics.two_layer import relative_distance
 
@@ -146,7 +148,7 @@ def layer_measures(snapshots: Sequence[Sequence[np.ndarray]], *, delta: float = 
                 clusters = condensed_orientations(w, delta)
                 entry["orientations"].append(clusters.count)
                 entry["largest_share"].append(clusters.largest_share)
-                entry["mean_abs_cos"].append(mean_abs_offdiagonal(cosine_matrix(w)))
+                entry["mean_abs_cos"].append(row_concentration(w))
             else:
                 entry["orientations"].append(None)
                 entry["largest_share"].append(None)
