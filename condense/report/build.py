@@ -32,6 +32,7 @@ from condense.report.html import markdown_to_html, shift_headings
 from theory.ground.io import check_output_dir
 
 FIGURES_DIR = "figures"
+CONJECTURES_TITLE = "Conjectures checked"
 
 
 class Progress:
@@ -194,6 +195,21 @@ def _run_parts(
         _run(verification, progress, verify_part)
         parts.append(verification)
 
+        conjectures = PartOutcome(CONJECTURES_TITLE, params={"quick": quick, "seed": config.seed,
+                                                             "conjectures": list(config.conjectures)})
+        progress("conjectures checked: sharpness of the blow-up bounds"
+                 + (f" and {len(config.conjectures)} listed conjecture(s)" if config.conjectures else ""))
+
+        def conjectures_part() -> str:
+            from condense.report.conjectures import conjectures_markdown
+
+            section = conjectures_markdown(config.conjectures, quick=quick, seed=config.seed)
+            conjectures.passed, conjectures.verdict = section.passed, section.verdict
+            return section.markdown
+
+        _run(conjectures, progress, conjectures_part)
+        parts.append(conjectures)
+
     selected = [n for n in figures if config.figures is None or n in config.figures]
     for k, name in enumerate(selected, 1):
         module = figures[name]
@@ -272,10 +288,13 @@ def _document(config: ReportConfig, parts: list[PartOutcome], seconds: float, co
     lines += [f"| {p.title} | {_status(p)} | {p.seconds:.1f} s |" for p in parts]
     derivation, *rest = parts
     verification = [p for p in rest if p.title == "Verification"]
-    figures = [p for p in rest if p.title != "Verification"]
+    conjectures = [p for p in rest if p.title == CONJECTURES_TITLE]
+    figures = [p for p in rest if p.title not in ("Verification", CONJECTURES_TITLE)]
     lines += ["", "## 1. Derivation of the effective model", "", derivation.markdown, ""]
     lines += ["## 2. Verification", ""]
     lines += [verification[0].markdown if verification else "Skipped (config: `verify = false`).", ""]
+    for part in conjectures:
+        lines += ["### Conjectures checked", "", part.markdown, ""]
     lines += ["## 3. Figures", ""]
     for part in figures:
         lines += [f"### {part.title}", "", part.markdown, ""]

@@ -6,7 +6,8 @@ else as JSON) may contain::
     seed = 0                     # seed of every figure that does not set its own
     quick = false                # same as --quick (the command-line flag wins when given)
     figures = ["effective_model", "plateau_scaling"]   # a subset of the figures, in report order
-    verify = true                # run the verification table (verify.run_all)
+    verify = true                # run the verification table (verify.run_all) and "Conjectures checked"
+    conjectures = ["t_star <= 2*E0**(-1/3)"]   # claims for "Conjectures checked" (condense check syntax)
 
     [derivation]                 # the derivation section (theory.derive_effective_model)
     depth = 3
@@ -33,7 +34,7 @@ from typing import Any
 
 from condense.figures import coerce_option, figure_options
 
-TOP_LEVEL_KEYS = ("seed", "quick", "figures", "verify", "derivation", "figure")
+TOP_LEVEL_KEYS = ("seed", "quick", "figures", "verify", "derivation", "figure", "conjectures")
 DERIVATION_KEYS = {"depth": int, "activation": str}
 
 
@@ -48,6 +49,7 @@ class ReportConfig:
     derivation: dict[str, Any] = field(default_factory=lambda: {"depth": 3, "activation": "tanh"})
     figure_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # NAME -> overrides
     source: str | None = None  # the config file it was read from
+    conjectures: list[str] = field(default_factory=list)  # claims checked in "Conjectures checked"
 
     def seed_for(self, figure: str) -> int:
         return int(self.figure_params.get(figure, {}).get("seed", self.seed))
@@ -96,6 +98,8 @@ def parse_config(
         config.figures = [n for n in figures if n in names]  # report order
     if "derivation" in data:
         config.derivation.update(_derivation(data["derivation"]))
+    if "conjectures" in data:
+        config.conjectures = _conjectures(data["conjectures"])
     if "figure" in data:
         tables = data["figure"]
         if not isinstance(tables, dict):
@@ -149,6 +153,17 @@ def _derivation(table: Any) -> dict[str, Any]:
             raise ValueError(message if message.startswith(prefix) else
                              f"{prefix}: {message.removeprefix('activation: ')}") from None
     return dict(table)
+
+
+def _conjectures(claims: Any) -> list[str]:
+    """Each claim parsed now (``verify.conjecture.parse_claim``), so a bad one fails before any work."""
+    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
+        raise TypeError(f"config: conjectures must be a list of claim strings, got {claims!r}")
+    from verify.conjecture.claims import parse_claim
+
+    for k, claim in enumerate(claims):
+        parse_claim(claim, argument=f"config: conjectures[{k}]")
+    return list(claims)
 
 
 def _figure_params(name: str, params: Any, module: ModuleType) -> dict[str, Any]:
