@@ -144,3 +144,23 @@ def test_bad_input_exits_2_with_one_line(trained, tmp_path, capsys):
     assert main(["diagnose", str(corrupt), "--out", str(tmp_path / "o6")]) == 2
     assert "step_0.safetensors" in capsys.readouterr().err
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o6").exists()
+
+
+def test_biases_and_vector_outputs_loss_equals_the_trainers(tmp_path):
+    """A run with biases and three outputs (condense's trainer, general layout) saved in PyTorch naming:
+    the loss diagnose recomputes at the snapshots is the trainer's loss at those steps."""
+    X, Y = make_dataset("wine", target="onehot")
+    rng = np.random.default_rng(3)
+    weights = [0.3 * rng.standard_normal((8, 13)), 0.1 * rng.standard_normal(8),
+               0.3 * rng.standard_normal((3, 8)), 0.1 * rng.standard_normal(3)]
+    history = numerics.train_network(X, Y, weights, activation="tanh", lr=0.1, steps=200, record_every=50)
+    assert not history.diverged
+    for step, (W1, b1, A, b2) in zip(history.record_steps, history.snapshots):
+        save_file({"fc1.weight": W1, "fc1.bias": b1, "fc2.weight": A, "fc2.bias": b2},
+                  str(tmp_path / f"step_{step}.safetensors"))
+    result = diagnose(tmp_path, tmp_path / "out", "--data", "wine", "--target", "onehot", "--activation", "tanh")
+    recorded = history.record_steps[history.record_steps < len(history.loss)]
+    assert result["steps"][: len(recorded)] == recorded.tolist()
+    np.testing.assert_allclose(result["loss"]["values"][: len(recorded)], history.loss[recorded], rtol=1e-12)
+    assert result["escape"] is None and any("biases" in note for note in result["notes"])
+    assert result["loss"]["values"][-1] < result["loss"]["values"][0]  # it trained
