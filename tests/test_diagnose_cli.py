@@ -47,9 +47,9 @@ def diagnose(folder, out, *extra):
 @pytest.fixture(scope="module")
 def diagnoses(trained):
     _, _, _, root = trained
-    torch = diagnose(root / "torch", root / "out_torch")
+    torch = diagnose(root / "torch", root / "out_torch", "--heatmaps", "2")
     flax = diagnose(root / "flax", root / "out_flax", "--data", "digits", "--classes", "0,1",
-                    "--activation", "tanh", "--lr", str(LR))
+                    "--activation", "tanh", "--lr", str(LR), "--heatmaps", "1")
     return torch, flax
 
 
