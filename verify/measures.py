@@ -96,7 +96,7 @@ def conservation_drift(trajectory: Sequence[Sequence[np.ndarray]]) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Final-stage condition (theory-notes §5) — depth 3
+# Final-stage condition (theory.final_stage; docs/mathematics.md#final-stage) — depth 3
 # ---------------------------------------------------------------------------------------------
 
 
@@ -123,7 +123,8 @@ def final_stage_holds(a, W, u) -> bool:
     equivalently :math:`\operatorname{sign} W = \operatorname{sign}(a)\operatorname{sign}(u)^\top`
     entrywise with no zero entry. It is forward invariant under :math:`a' = Wu`,
     :math:`W' = au^\top`, :math:`u' = W^\top a`: each right-hand side then has the sign of the
-    coordinate it moves, so every :math:`|a_i|, |W_{ij}|, |u_j|` increases.
+    coordinate it moves, so every :math:`|a_i|, |W_{ij}|, |u_j|` increases (the statement and its
+    symbolic proof: :func:`theory.final_stage.final_stage_theorem`).
     """
     return bool(np.all(energy_terms(a, W, u) > 0))
 
