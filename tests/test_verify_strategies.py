@@ -1,6 +1,7 @@
 """The public Hypothesis strategies produce valid objects (checked against theory's shapes)."""
 
 import numpy as np
+import sympy as sp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,19 @@ def test_epsilons_in_range(eps):
 
 @given(cst.activations())
 def test_activations_are_smooth_with_a_multiplicity(name):
-    assert multiplicity(name) >= 1
+    """The strategy draws only smooth activations with sigma(0) = 0, and theory's multiplicity p is the
+    local power law sigma(z) ~ c z^p, measured independently: log|sigma(2h)/sigma(h)| / log 2 -> p."""
+    import mpmath
+
+    from theory.activations import NON_SMOOTH, activation_expr, check_smooth_activation
+
+    assert name not in NON_SMOOTH
+    check_smooth_activation(name)  # raises for relu or sigma(0) != 0
+    sigma = sp.lambdify(sp.Symbol("z"), activation_expr(name), modules="mpmath")
+    with mpmath.workdps(60):
+        h = mpmath.mpf("1e-12")
+        power = mpmath.log(abs(sigma(2 * h) / sigma(h))) / mpmath.log(2)
+    assert abs(float(power) - multiplicity(name)) < 1e-6
 
 
 @given(cst.datasets(n=st.integers(3, 20), d=st.integers(1, 4)))
