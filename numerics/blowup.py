@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
+from numerics.display import BlowupDisplay
+
 from numerics import _validate
 from numerics.kernels import MONITOR_SIG, chain_params, projected_field_c, projected_field_p, state_shapes
 from numerics.rk import (
@@ -90,7 +92,7 @@ def _blowup_monitor_c(s, z_ptr, f_ptr, n, p_ptr, n_p):
 
 
 @dataclass(frozen=True)
-class BlowupResult:
+class BlowupResult(BlowupDisplay):
     r"""Blow-up time of the effective flow from one initial state.
 
     ``t_star``: :math:`T^*` (``inf`` when there is no blow-up, ``nan`` when undecided — see

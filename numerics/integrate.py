@@ -27,13 +27,15 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
+from numerics.display import TrajectoryDisplay
+
 from numerics import _validate
 from numerics.kernels import chain_field_c, chain_params, state_dimension, state_shapes
 from numerics.rk import STATUS_MESSAGES, get_tableau, make_event, no_event_c, no_monitor_c, rk_solve, solve
 
 
 @dataclass
-class Trajectory:
+class Trajectory(TrajectoryDisplay):
     r"""A solution of the effective flow: times ``t`` (``(nt,)``), states ``y`` (``(nt, dim)``,
     flattened order ``(a, W^{L-1}, ..., W^2, u)``), ``status`` (0: reached ``t_end``,
     1: terminal user event, 2: ``max_norm`` reached, negative: failure — see ``message``),
