@@ -1,4 +1,4 @@
-r"""Compiled integration of the effective flow :math:`y' = \nabla E(y)` (theory-notes §1–§3).
+r"""Compiled integration of the effective flow :math:`y' = \nabla E(y)` (docs/mathematics.md#model–#conservation-laws).
 
 * :func:`integrate_effective` — the reduced depth-3 model :math:`a' = Wu,\ W' = au^\top,\
   u' = W^\top a` from ``(a, W, u)``;
@@ -134,7 +134,7 @@ def integrate_effective(
     event_terminal: bool = True,
     max_steps: int = 1_000_000,
 ) -> Trajectory:
-    r"""Integrate :math:`a' = Wu,\ W' = a u^\top,\ u' = W^\top a` (theory-notes §2) from
+    r"""Integrate :math:`a' = Wu,\ W' = a u^\top,\ u' = W^\top a` (docs/mathematics.md#reduced-variables) from
     ``(a, W, u)`` (``(m2,)``, ``(m2, m1)``, ``(m1,)``) over :math:`[0, t_{end}]`.
 
     ``t_eval``: increasing times in ``[0, t_end]`` (dense output) or None (every accepted step);

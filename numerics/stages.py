@@ -1,4 +1,4 @@
-r"""Multi-stage loss curves of two-layer networks from small initialization (theory-notes §8).
+r"""Multi-stage loss curves of two-layer networks from small initialization (docs/mathematics.md#stages).
 
 **Stage criterion.** Plateaus and descents are judged in log-time (the stages of a small-init
 run have lengths spread over decades). Let
@@ -27,7 +27,7 @@ tests compute independently (root finding on the analytic rate).
 :math:`v' = \frac1n\sum_i y_i\tilde x_i`, so :math:`(a_k, w_k^\top\hat v)` grows by the factor
 :math:`1 + \eta\|v'\|` per GD step and :math:`f \propto \varepsilon^2(1+\eta\|v'\|)^{2k}`: the
 initial plateau ends at :math:`k_1(\varepsilon) = \log(1/\varepsilon)/\log(1 + \eta\|v'\|) + C`
-(the :math:`\log(1/\varepsilon)` law of theory-notes §1 for depth 2).
+(the :math:`\log(1/\varepsilon)` law of docs/mathematics.md#model for depth 2).
 
 **Amplitudes.** :math:`A_k = |a_k|\,\|w_k\|`; their empirical distribution moves most during the
 descents: the 1-d Wasserstein distance between consecutive snapshots

@@ -1,4 +1,4 @@
-r"""Full-batch gradient descent on a fully connected network (theory-notes §1).
+r"""Full-batch gradient descent on a fully connected network (docs/mathematics.md#model).
 
 The network of depth :math:`L` (weights listed input to output, ``weights = [W1, ..., a]``) is
 
@@ -310,7 +310,7 @@ def train_network(
 
     .. math:: R(\theta) = \frac1{2n}\sum_{i=1}^n \bigl(a^\top\sigma(W^{L-1}\cdots\sigma(W^1x_i)) - y_i\bigr)^2
 
-    (theory-notes §1), compiled with Numba.
+    (docs/mathematics.md#model), compiled with Numba.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Blow-up times of the effective flow (theory-notes §4) against closed forms, bounds and
+"""Blow-up times of the effective flow (docs/mathematics.md#blow-up) against closed forms, bounds and
 independent methods."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ SQRT3 = math.sqrt(3.0)
 
 
 def scalar_closed_form(a0: float, w0: float, u0: float) -> float:
-    r"""The elliptic closed form of theory-notes §4 (``theory.blowup.scalar_blowup_time``, mpmath at
+    r"""The elliptic closed form of docs/mathematics.md#blow-up (``theory.blowup.scalar_blowup_time``, mpmath at
     30 digits; itself tested against ``mpmath.ellipf``): independent of the ODE solvers."""
     return float(scalar_blowup_time(a0, w0, u0, digits=30))
 

@@ -1,4 +1,4 @@
-"""Two-layer model, scalings, RD, classification and feature maps (theory-notes §7, §10)."""
+"""Two-layer model, scalings, RD, classification and feature maps (docs/mathematics.md#phase-diagram, #one-dimensional-features)."""
 
 from __future__ import annotations
 

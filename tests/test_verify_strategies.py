@@ -62,7 +62,7 @@ def test_positive_energy_states(state):
     assert W.shape == (a.size, u.size)
     assert a @ W @ u > 0
     assert 1e-2 <= energy_ratio(a, W, u) <= MAX_ENERGY_RATIO + 1e-12
-    # the blow-up bounds of theory-notes §4 are then within a factor (3 sqrt 3 * 1e-2)^(-1/3)
+    # the blow-up bounds of docs/mathematics.md#blow-up are then within a factor (3 sqrt 3 * 1e-2)^(-1/3)
     lower = np.sqrt(3) / np.sqrt(np.sum(a**2) + np.sum(W**2) + np.sum(u**2))
     assert (a @ W @ u) ** (-1 / 3) / lower <= (3 * np.sqrt(3) * 1e-2) ** (-1 / 3) + 1e-9
 

@@ -1,4 +1,4 @@
-r"""The reduced effective model of depth :math:`L` (theory-notes §1–§2).
+r"""The reduced effective model of depth :math:`L` (docs/mathematics.md#model–#reduced-variables).
 
 With :math:`u = W^1 v` the effective energy of a depth-:math:`L` network with a multiplicity-one
 activation is
