@@ -18,6 +18,7 @@ i.i.d. :math:`\mathcal N(0, \text{std}^2)` entries array by array, in list order
 from __future__ import annotations
 
 import math
+import os
 from numbers import Integral, Real
 from typing import Sequence
 
@@ -25,7 +26,29 @@ import numpy as np
 
 from theory.ground.checks import check_seed
 
-__all__ = ["gaussian_arrays", "gaussian_init", "power_init", "network_shapes", "check_dims", "init_scale"]
+__all__ = ["gaussian_arrays", "gaussian_init", "power_init", "network_shapes", "check_dims", "init_scale",
+           "check_array_size"]
+
+
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 2**40
+
+
+def check_array_size(count: int, argument: str, *, itemsize: int = 8) -> int:
+    """Refuse, before allocating, ``count`` floats that need more bytes than this machine's
+    physical memory (``ValueError`` naming ``argument`` and the size), instead of NumPy's
+    ``MemoryError`` or swapping. Returns ``count``."""
+    limit = _physical_memory()
+    needed = int(count) * itemsize
+    if needed > limit:
+        raise ValueError(
+            f"{argument}: {count:.3g} numbers need {needed / 2**30:.3g} GiB, more than this machine's "
+            f"{limit / 2**30:.3g} GiB of memory"
+        )
+    return count
 
 
 def check_dims(dims) -> tuple[int, ...]:
@@ -47,8 +70,10 @@ def gaussian_arrays(shapes: Sequence[tuple[int, ...]], scale: float, seed: int =
     (``scale = 0`` gives zeros)."""
     if isinstance(scale, bool) or not isinstance(scale, Real) or not (math.isfinite(scale) and scale >= 0):
         raise ValueError(f"scale: must be a finite real number >= 0, got {scale!r}")
+    shapes = [tuple(shape) for shape in shapes]
+    check_array_size(sum(math.prod(shape) for shape in shapes), "dims")
     rng = np.random.default_rng(check_seed(seed))
-    return [rng.normal(0.0, float(scale), size=tuple(shape)) for shape in shapes]
+    return [rng.normal(0.0, float(scale), size=shape) for shape in shapes]
 
 
 def network_shapes(dims: Sequence[int]) -> list[tuple[int, ...]]:

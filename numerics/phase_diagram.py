@@ -49,6 +49,7 @@ __all__ = [
     "theoretical_regime",
     "heuristic_slope",
     "phase_point",
+    "check_grid",
     "fit_slope",
     "classify_slope",
     "PhaseDiagram",
@@ -221,6 +222,22 @@ def _grid_values(name: str, values: Sequence[float]) -> np.ndarray:
     return arr
 
 
+def check_grid(
+    gammas: Sequence[float], gamma_primes: Sequence[float], widths: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Check a grid before any work: finite ``gammas``/``gamma_primes``, at least two distinct even
+    ``widths`` >= 2. Returns them as arrays and a tuple of ints."""
+    g = _grid_values("gammas", gammas)
+    gp = _grid_values("gamma_primes", gamma_primes)
+    try:
+        checked = tuple(int(m) for m in widths)
+    except (TypeError, ValueError):
+        raise ValueError(f"widths: need at least two distinct even integer widths >= 2, got {widths!r}") from None
+    if len(set(checked)) < 2 or any(m < 2 or m % 2 or m != w for m, w in zip(checked, widths)):
+        raise ValueError(f"widths: need at least two distinct even widths >= 2, got {tuple(widths)}")
+    return g, gp, checked
+
+
 def phase_diagram(
     gammas: Sequence[float],
     gamma_primes: Sequence[float],
@@ -234,6 +251,7 @@ def phase_diagram(
     progress: bool = True,
     threshold: float = 0.1,
     connect_timeout: float = 10.0,
+    worker_timeout: float = 60.0,
     **run_options,
 ) -> PhaseDiagram:
     r"""Run the grid ``gammas × gamma_primes × widths × seeds`` through :func:`numerics.sweep.run_sweep`
@@ -244,11 +262,7 @@ def phase_diagram(
     point, at loss ≈ 0.18× the initial one for ReLU at γ ≥ 1.5, γ' ≤ −0.5). Runs cut off at
     ``max_steps`` are still moving and are left out; a point with fewer than two usable widths is
     ``"unresolved"`` (slope ``nan``) and counts as a disagreement in :meth:`PhaseDiagram.agreement`."""
-    g = _grid_values("gammas", gammas)
-    gp = _grid_values("gamma_primes", gamma_primes)
-    widths = tuple(int(m) for m in widths)
-    if len(set(widths)) < 2 or any(m < 2 or m % 2 for m in widths):
-        raise ValueError(f"widths: need at least two distinct even widths >= 2, got {widths}")
+    g, gp, widths = check_grid(gammas, gamma_primes, widths)
     seeds = tuple(seeds)
     if not seeds:
         raise ValueError("seeds: need at least one seed")
@@ -279,7 +293,7 @@ def phase_diagram(
     report = run_sweep(
         phase_point, params, store=store, scheduler=scheduler, workers=workers, progress=progress,
         label=f"phase diagram ({activation})", prepare=functools.partial(warm_up, activation),
-        connect_timeout=connect_timeout,
+        connect_timeout=connect_timeout, worker_timeout=worker_timeout,
     )
     shape = (g.size, gp.size, len(widths), len(seeds))
     rd = np.array([r["rd_w"] for r in report.results], dtype=float).reshape(shape)

@@ -48,7 +48,8 @@ import sympy as sp
 
 from numerics.data import data_direction
 from numerics.init import init_scale
-from numerics.training import _check_positive_real, check_data, check_weights
+from numerics.training import (_activation_tuple, _check_positive_real, _targets, check_data, check_targets,
+                               check_weights, parse_network)
 from theory.activations import activation_name, check_smooth_activation, z
 
 __all__ = ["EscapePrediction", "predict_escape", "observed_escape_iteration", "reduced_factors"]
@@ -104,15 +105,16 @@ def _activation_slope(activation) -> float:
     return slope
 
 
-def _linear_escape_time(X, y, weights, v_prime, v, slope, fraction):
-    """Depth-2 logistic prediction (module docstring); returns (time, details)."""
+def _linear_escape_time(X, y, weights, v_prime, v, slope, fraction, loss0=None):
+    r"""Depth-2 logistic prediction (module docstring); returns (time, details). ``loss0``: the
+    initial loss (default :math:`\frac12\overline{y^2}`; the total loss for a projected vector target)."""
     kappa = slope * float(np.linalg.norm(v_prime))
     a, u = weights[1], weights[0] @ v
     growing = 0.5 * (a + u)
     b0 = slope * float(growing @ growing)
     curvature = float(v @ (X.T @ X / X.shape[0]) @ v)
     b_star = float(np.linalg.norm(v_prime)) / curvature
-    loss0 = float(0.5 * np.mean(y**2))
+    loss0 = float(0.5 * np.mean(y**2)) if loss0 is None else float(loss0)
     discriminant = float(np.linalg.norm(v_prime)) ** 2 - 2 * curvature * (1 - fraction) * loss0
     if discriminant >= 0:
         target = (float(np.linalg.norm(v_prime)) - math.sqrt(discriminant)) / curvature
@@ -146,11 +148,16 @@ def predict_escape(
     blow-up prediction does not depend on it at leading order).  Raises ``ValueError`` for
     :math:`v' = 0` (no target direction), non-smooth activations and :math:`\sigma'(0) = 0`.
     """
+    if isinstance(fraction, bool) or not isinstance(fraction, Real) or not 0 < fraction < 1:
+        raise ValueError(f"fraction: must be a real number in (0, 1), got {fraction!r}")
+    arrays, layout = parse_network(weights, input_dim=np.shape(X)[1] if np.ndim(X) == 2 else None,
+                                   targets=_targets(y))
+    if not (layout.vector_a and not layout.has_bias and np.ndim(y) == 1
+            and not isinstance(activation, tuple | list)):
+        return _predict_general(X, y, arrays, layout, lr, activation, epsilon, fraction, rtol)
     X, y = check_data(X, y)
     weights = check_weights(weights, input_dim=X.shape[1])
     lr = _check_positive_real(lr, "lr")
-    if isinstance(fraction, bool) or not isinstance(fraction, Real) or not 0 < fraction < 1:
-        raise ValueError(f"fraction: must be a real number in (0, 1), got {fraction!r}")
     epsilon = init_scale(weights) if epsilon is None else _check_positive_real(epsilon, "epsilon")
     if epsilon == 0:
         raise ValueError("weights: all initial weights are zero; the plateau never ends (epsilon = 0)")
@@ -194,8 +201,104 @@ def predict_escape(
     )
 
 
-def observed_escape_iteration(loss, fraction: float = 0.5) -> int | None:
-    r"""First iteration :math:`k` with ``loss[k] < fraction * loss[0]`` (``None`` if never)."""
+def _predict_general(X, y, arrays, layout, lr, activation, epsilon, fraction, rtol) -> EscapePrediction:
+    r"""Escape prediction for a general network (vector output, biases, per-layer activations).
+
+    The leading order comes from the linearized network (multiplicity one,
+    :math:`c_k=\sigma_k'(0)`): a term is a path from the input, or from a bias :math:`b^k`, to the
+    output; the bias of hidden layer :math:`k` reaches the output at order :math:`q=L-k+1` and pairs
+    with :math:`\bar y`, the input (and the first-layer bias, as an input :math:`(x,1)`) at order
+    :math:`L` with :math:`M'=\frac1n\sum_iy_i\tilde x_i^\top`. The lowest order with a nonzero data
+    moment leads (``theory.derive_effective_model(network=...)`` finds the same order
+    symbolically). Its energy is the chain (deep matrix factorization) energy
+    :math:`E=\langle\bar M, A W^{L-1}\cdots W^{k+1}F\rangle` with :math:`F=b^k` (target
+    :math:`\bar y`) or :math:`F=[W^1|b^1]`, in the time :math:`\tau=C\varepsilon^{q-2}\|M'\|_2t`,
+    :math:`C=\prod c_j` over the layers on the path. :math:`q\ge3`: blow-up time of
+    ``numerics.matrix_factorization.effective_blowup``; :math:`q=2`: the linear flow, projected on the
+    top singular pair of :math:`M'` (the logistic depth-2 formula). An output bias (order 1, constant
+    gradient) first fits :math:`\bar y` within :math:`O(1/\eta)` steps; the plateau is then
+    predicted from the centred target :math:`y-\bar y` (``details["plateau_loss"]`` is the loss
+    level to compare with, see :func:`observed_escape_iteration`'s ``reference``)."""
+    from numerics.matrix_factorization import effective_blowup
+
+    X, Y = check_targets(X, y, layout.output_dim)
+    lr = _check_positive_real(lr, "lr")
+    L = layout.depth
+    activations = _activation_tuple(activation, L - 1)
+    slopes = [_activation_slope(a) for a in activations]
+    epsilon = init_scale(arrays) if epsilon is None else _check_positive_real(epsilon, "epsilon")
+    if epsilon == 0:
+        raise ValueError("weights: all initial weights are zero; the plateau never ends (epsilon = 0)")
+    details: dict = {}
+    loss0 = float(0.5 * np.sum(Y**2) / Y.shape[0])
+    if layout.biases[-1] >= 0:
+        ybar = Y.mean(axis=0)
+        Y = Y - ybar
+        details["output_bias"] = (
+            f"the output bias is of order eps (p = 1) with a constant gradient: it fits the mean target "
+            f"(|ybar| = {np.linalg.norm(ybar):.3g}) within O(1/lr) steps; the plateau that follows is predicted "
+            "from the centred target y - ybar")
+        loss0 = float(0.5 * np.sum(Y**2) / Y.shape[0])
+    details["plateau_loss"] = loss0
+    n = X.shape[0]
+    A = arrays[layout.matrices[-1]]
+    A = A.reshape(1, -1) if A.ndim == 1 else A
+    ybar = Y.mean(axis=0)
+    scale = float(np.sqrt(np.mean(Y**2))) or 1.0
+    hidden_bias = [k for k in range(1, L - 1) if layout.biases[k] >= 0]  # 0-based hidden layers >= 2
+    if hidden_bias and np.linalg.norm(ybar) > 1e-12 * scale:
+        k = max(hidden_bias)
+        order = L - k
+        features = np.ones((n, 1))
+        first = arrays[layout.biases[k]][:, None]
+        middle = [arrays[layout.matrices[j]] for j in range(k + 1, L - 1)]
+        C = float(np.prod(slopes[k:]))
+        details["leading_term"] = f"bias of layer {k + 1} (x-independent, pairs with the mean target), order {order}"
+    else:
+        order = L
+        features = X if layout.biases[0] < 0 else np.hstack([X, np.ones((n, 1))])
+        W1 = arrays[layout.matrices[0]]
+        first = W1 if layout.biases[0] < 0 else np.hstack([W1, arrays[layout.biases[0]][:, None]])
+        middle = [arrays[layout.matrices[j]] for j in range(1, L - 1)]
+        C = float(np.prod(slopes))
+        details["leading_term"] = ("input (x, 1) with the first-layer bias" if layout.biases[0] >= 0 else "input x") \
+            + f", order {order}"
+    details["leading_order"] = order
+    M = Y.T @ features / n
+    norm = float(np.linalg.norm(M, 2))
+    if not norm > 1e-12 * scale * float(np.sqrt(np.mean(features**2))):
+        raise ValueError("X, y: the data moment M' = (1/n) sum_i y_i x_i^T of the leading term is zero: no target "
+                         "direction, the effective model is degenerate")
+    sign = 1.0 if C > 0 else -1.0
+    factors = [first] + middle + [sign * A]
+    normalized = [f / epsilon for f in factors]
+    time_scale = abs(C) * epsilon ** (order - 2) * norm
+    common = dict(epsilon=epsilon, v_prime_norm=norm, reduced_state=normalized, depth=L, slope=C,
+                  time_scale=time_scale, lr=lr, activation=",".join(map(str, activations))
+                  if len(set(map(str, activations))) > 1 else str(activations[0]))
+    if order == 2:
+        left, _, right = np.linalg.svd(M)
+        u1, v1 = left[:, 0], right[0]
+        time, lin = _linear_escape_time(features, Y @ u1, [first, sign * A.T @ u1], M.T @ u1, v1, abs(C), fraction,
+                                        loss0=loss0)
+        details.update(lin)
+        kappa = lin["kappa"]
+        iteration = time * kappa / math.log1p(kappa * lr) if math.isfinite(time) else math.inf
+        details["iteration_continuous"] = time / lr
+        return EscapePrediction(iteration=iteration, time=time, t_star=math.nan, method="linear", details=details,
+                                **common)
+    result = effective_blowup(normalized, M / norm, rtol=max(rtol, 1e-10))
+    time = result.t_star / time_scale if result.blew_up else math.inf
+    if not result.blew_up:
+        details["reason"] = result.message
+    return EscapePrediction(iteration=time / lr, time=time, t_star=result.t_star, method="blow-up", blowup=result,
+                            details=details, **common)
+
+
+def observed_escape_iteration(loss, fraction: float = 0.5, reference: float | None = None) -> int | None:
+    r"""First iteration :math:`k` with ``loss[k] < fraction * reference`` (``None`` if never);
+    ``reference`` defaults to ``loss[0]`` (give the plateau's level, e.g. the centred loss
+    ``details["plateau_loss"]`` of a network with an output bias)."""
     if isinstance(fraction, bool) or not isinstance(fraction, Real) or not 0 < fraction < 1:
         raise ValueError(f"fraction: must be a real number in (0, 1), got {fraction!r}")
     loss = np.asarray(loss, dtype=float)
@@ -203,12 +306,14 @@ def observed_escape_iteration(loss, fraction: float = 0.5) -> int | None:
         raise ValueError(f"loss: expected a non-empty 1-d array, got shape {loss.shape}")
     if not math.isfinite(loss[0]) or loss[0] <= 0:
         raise ValueError(f"loss: the initial loss must be finite and > 0, got {loss[0]}")
-    below = np.flatnonzero(loss < fraction * loss[0])
+    level = loss[0] if reference is None else _check_positive_real(reference, "reference")
+    below = np.flatnonzero(loss < fraction * level)
     return int(below[0]) if below.size else None
 
 
 def train_until_escape(
-    X, y, weights, lr: float, predicted: float, *, activation="tanh", fraction: float = 0.5, max_factor: float = 3.0
+    X, y, weights, lr: float, predicted: float, *, activation="tanh", fraction: float = 0.5, max_factor: float = 3.0,
+    reference: float | None = None,
 ) -> int | None:
     r"""Train by GD (:func:`numerics.training.train_network`) until the plateau is left and return
     :func:`observed_escape_iteration` of the loss (``None`` if the loss has not fallen below
@@ -228,7 +333,7 @@ def train_until_escape(
         losses.append(np.asarray(history.loss))
         if history.diverged:
             return None
-        k = observed_escape_iteration(np.concatenate(losses), fraction)
+        k = observed_escape_iteration(np.concatenate(losses), fraction, reference)
         if k is not None:
             return k
         current, done, chunk = history.weights, done + chunk, int(0.25 * predicted) + 20

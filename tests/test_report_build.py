@@ -126,7 +126,7 @@ def test_derivation_section_is_theorys_rendering():
 
 def test_out_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(ValueError, match="not a folder"):
+    with pytest.raises(ValueError, match="existing file, expected a folder"):
         build_report(tmp_path / "file", ReportConfig(verify=False), figures={}, broken=[], progress=Progress(io.StringIO()))
 
 

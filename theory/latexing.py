@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 
 class LatexPrintable:
@@ -25,6 +26,8 @@ class LatexPrintable:
 
 
 _LAYER_ENTRY = re.compile(r"^W(\d+)_(\d+)_(\d+)$")
+_BIAS_ENTRY = re.compile(r"^b(\d+)_(\d+)$")
+_MATRIX_ENTRY = re.compile(r"^(A|M)_(\d+)_(\d+)$")
 
 
 def symbol_tex_names(expr) -> dict[sp.Symbol, str]:
@@ -36,12 +39,35 @@ def symbol_tex_names(expr) -> dict[sp.Symbol, str]:
         if match:
             layer, i, j = match.groups()
             names[symbol] = f"W^{{({layer})}}_{{{i}{j}}}"
+        elif _BIAS_ENTRY.match(symbol.name):
+            layer, i = _BIAS_ENTRY.match(symbol.name).groups()
+            names[symbol] = f"b^{{({layer})}}_{{{i}}}"
+        elif _MATRIX_ENTRY.match(symbol.name):
+            base, i, j = _MATRIX_ENTRY.match(symbol.name).groups()
+            names[symbol] = ("A" if base == "A" else r"\bar M") + f"_{{{i}{j}}}"
     return names
 
 
+class _ReportLatexPrinter(LatexPrinter):
+    r"""SymPy's LaTeX printer, with a rational coefficient printed whole in front of the rest of a
+    product: :math:`\frac{2}{15}z^6`, not SymPy's ``\frac{1}{15} 2 z^{6}`` (which it prints for
+    ``long_frac_ratio=0``), nor :math:`\frac{2z^6}{15}`."""
+
+    def _print_Mul(self, expr):
+        coeff, rest = expr.as_coeff_Mul()
+        if isinstance(coeff, sp.Rational) and not isinstance(coeff, sp.Integer) and rest != 1:
+            sign = "- " if coeff < 0 else ""
+            body = self._print(rest)
+            if isinstance(rest, sp.Add):
+                body = rf"\left({body}\right)"
+            return rf"{sign}\frac{{{abs(coeff.p)}}}{{{coeff.q}}} {body}"
+        return super()._print_Mul(expr)
+
+
 def tex(expr) -> str:
-    """``sympy.latex`` with the conventions of the derivation report."""
-    return sp.latex(expr, mat_delim="(", symbol_names=symbol_tex_names(expr), long_frac_ratio=0)
+    """``sympy.latex`` with the conventions of the derivation report (rational coefficients in front)."""
+    settings = dict(mat_delim="(", symbol_names=symbol_tex_names(expr), long_frac_ratio=0)
+    return _ReportLatexPrinter(settings).doprint(expr)
 
 
 def matrix_symbols(name: str, rows: int, cols: int, tex_name: str | None = None) -> sp.Matrix:

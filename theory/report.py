@@ -16,13 +16,26 @@ from theory.blowup import (blowup_lower_bound, blowup_upper_bound, bound_proofs,
                            sphere_fixed_point)
 from theory.conservation import (conservation_laws, energy_identity, euler_identity, norm_growth_identities)
 from theory.activations import z
-from theory.effective import EffectiveModel, derive_effective_model
+from theory.effective import EffectiveModel, derive_effective_model, estimated_terms
+from theory.ground.io import check_output_file, write_text_atomic
+from theory.ground.progress import Progress
 from theory.identities import ProvedIdentity
 from theory.latexing import tex
+from theory.network import Network, network_conservation_laws
 from theory.scalar import scalar_blowup_time
 
 #: Expressions with more terms than this are summarized rather than printed in full.
 MAX_DISPLAY_TERMS = 40
+#: Largest number of terms of the leading coefficient for which the report (whose symbolic proofs
+#: cost about the square of that number) is built: 256 is depth 8 at widths 2, d = 2, about 50 s on
+#: the 2-core development machine; beyond it :func:`write_derivation` refuses before any work.
+MAX_REPORT_TERMS = 256
+
+
+def estimated_report_seconds(terms: int) -> float:
+    """Rough time of the report for a leading coefficient of ``terms`` monomials, from measurements
+    on the 2-core development machine (64 terms: 3.6 s, 256 terms: 49 s; growth about terms^1.9)."""
+    return 3.6 * (terms / 64) ** 1.9
 
 
 @dataclass
@@ -116,14 +129,22 @@ def _widths_text(model: EffectiveModel) -> str:
 
 # -- sections ------------------------------------------------------------------------------------
 
+def _general(m: EffectiveModel) -> bool:
+    return m.network is not None and not m.network.is_plain
+
+
 def _network(doc: _Doc, m: EffectiveModel) -> None:
     doc.section("The network and the small-initialization scaling")
-    doc.text(f"Depth $L={m.depth}$ (weight layers), activation <<code:{m.activation}>>, scalar output, "
-             f"explicit sizes {_widths_text(m)} (docs/mathematics.md#model). Every weight is $\\varepsilon$ times an "
-             "order-one weight, $\\theta=\\varepsilon\\bar\\theta$; below the symbols $a_i$, $W^{(k)}_{ij}$ "
-             "stand for the normalized weights $\\bar\\theta$.")
+    net = m.network
+    output = "scalar output" if m.output_dim == 1 else f"{m.output_dim} outputs"
+    biases = [str(k + 1) for k, b in enumerate(net.biases) if b] if net is not None else []
+    bias_text = f", biases in layer(s) {', '.join(biases)}" if biases else ", no biases"
+    doc.text(f"Depth $L={m.depth}$ (weight layers), activation <<code:{m.activation}>>, {output}{bias_text}, "
+             f"explicit sizes {_widths_text(m)} (docs/mathematics.md#model). Every parameter (biases included) is "
+             "$\\varepsilon$ times an order-one parameter, $\\theta=\\varepsilon\\bar\\theta$; below the symbols "
+             "$a_i$, $W^{(k)}_{ij}$, $b^{(k)}_i$, $A_{ji}$ stand for the normalized parameters $\\bar\\theta$.")
     doc.math(m.latex_network())
-    doc.text("Gradient flow on the empirical risk $R(\\theta)=\\frac1{2n}\\sum_i(f_\\theta(x_i)-y_i)^2$: "
+    doc.text("Gradient flow on the empirical risk $R(\\theta)=\\frac1{2n}\\sum_i\\|f_\\theta(x_i)-y_i\\|^2$: "
              "$\\dot\\theta=-\\nabla R(\\theta)$.")
 
 
@@ -160,6 +181,35 @@ def _expansion(doc: _Doc, m: EffectiveModel) -> None:
                  "and the effective model is accurate only to relative order $\\varepsilon$.")
 
 
+def _leading(doc: _Doc, m: EffectiveModel) -> None:
+    p = m.leading_order
+    doc.section("Which term leads, and why")
+    doc.text("Every parameter carries one factor $\\varepsilon$, and an activation of multiplicity $\\mu$ turns a "
+             "pre-activation of order $\\ell$ into order $\\mu\\ell$; a term of $f$ is a path through the network "
+             "from the input (or from a bias) to the output, and its order counts the parameters on the path, "
+             "multiplied through the activations. The expansion above found, in $f_{%d}$:" % p)
+    items = []
+    for group in m.leading_terms:
+        source = (f"the bias $b^{{({group['biases'][0]})}}$" if group["biases"] else "the input $x$")
+        pairs = group["pairs_with"].replace("y-bar", "$\\bar y$")
+        items.append(f"{group['terms']} term(s) from {source}, of degree {group['x_degree']} in $x$, pairing with "
+                     f"{pairs}")
+    doc.items(items)
+    if all(g["x_degree"] == 0 for g in m.leading_terms):
+        q = m.centred_order
+        doc.text(f"The leading terms do not depend on $x$: they fit the mean target $\\bar y$. "
+                 + ("With $p=1$ (an output bias) the gradient of the risk in that bias is constant to leading order, "
+                    "so it reaches $\\bar y$ within $O(1/\\eta)$ steps; " if p == 1 else
+                    "With $p=2$ the effective flow is linear: the plateau grows like $\\log(1/\\varepsilon)$ "
+                    "(exponential escape at the top eigenvalue of the linear flow); " if p == 2 else "")
+                 + "after the mean is fitted (or from the start when $\\bar y=0$) the residual is $y-\\bar y$ and "
+                 + (f"the $x$-dependent part, of order $\\varepsilon^{{{q}}}$, governs with the centred target."
+                    if q is not None else "no $x$-dependent part was found."))
+    elif any(g["x_degree"] == 0 for g in m.leading_terms):
+        doc.text("The $x$-independent terms come with the $x$-dependent ones at the same order: the input is "
+                 "effectively $(x,1)$, and the direction $v'$ gains the component $\\bar y$.")
+
+
 def _energy(doc: _Doc, m: EffectiveModel) -> None:
     p = m.leading_order
     doc.section("Effective energy and effective flow")
@@ -167,9 +217,21 @@ def _energy(doc: _Doc, m: EffectiveModel) -> None:
              f"$-\\nabla_\\theta R=\\nabla_\\theta\\,\\mathbb E_{{\\rm data}}[y\\,f_\\theta(x)]+\\dots$ and, with "
              f"$f_\\theta=\\varepsilon^{{{p}}}f_{{{p}}}(\\bar\\theta,x)+\\dots$, the normalized parameters follow the gradient "
              "flow of the effective energy")
-    doc.math(r"E(\bar\theta) = \frac{1}{\|v'\|}\,\mathbb E_{\rm data}\big[y\,f_p(\bar\theta,x)\big],\qquad "
-             r"v'=\frac1n\sum_i y_ix_i,\quad v=\frac{v'}{\|v'\|}.")
-    if m.is_linear_in_x:
+    if _general(m):
+        doc.math(r"E(\bar\theta) = \frac{1}{N}\,\mathbb E_{\rm data}\big[y^\top f_p(\bar\theta,x)\big],\qquad "
+                 r"N=\big\|\big(\mathbb E[y_j x^\alpha]\big)_{j,\,|\alpha|\le1}\big\|_2,")
+        doc.text("$N$ the spectral norm of the matrix of the first moments that appear in $f_p$ "
+                 "($M'=\\frac1n\\sum_iy_ix_i^\\top$ without biases, $\\|v'\\|$ for one output); the symbols "
+                 "$\\bar M_{ji}$ (several outputs) or $v_i$ stand for $\\mathbb E[y_jx_i]/N$, and index $0$ for "
+                 "$\\mathbb E[y_j]/N$ (the constant input). With multiplicity one and no biases this is the deep "
+                 "matrix factorization energy $E=\\langle\\bar M, A\\,W^{(L-1)}\\cdots W^{(1)}\\rangle$ "
+                 "(times $\\prod_k\\sigma_k'(0)$):")
+    else:
+        doc.math(r"E(\bar\theta) = \frac{1}{\|v'\|}\,\mathbb E_{\rm data}\big[y\,f_p(\bar\theta,x)\big],\qquad "
+                 r"v'=\frac1n\sum_i y_ix_i,\quad v=\frac{v'}{\|v'\|}.")
+    if _general(m):
+        pass
+    elif m.is_linear_in_x:
         doc.text("Here $f_p$ is linear in $x$ (multiplicity one), so $E(\\bar\\theta)=f_p(\\bar\\theta,v)$:")
     else:
         doc.text("Here $f_p$ is a polynomial of degree "
@@ -219,6 +281,12 @@ def _constant_text(factor) -> str:
 def _reduction(doc: _Doc, m: EffectiveModel) -> None:
     doc.section("Reduction to the variables $(a, W, u)$" if m.depth == 3 else "Reduction to $u=W^1v$")
     red = m.reduction
+    if red is None and _general(m):
+        doc.text("Not applicable: the reduced model of <<code:theory.reduced_model>> is stated for one output, no "
+                 "biases and one activation. The effective energy derived above is itself a chain of matrix "
+                 "products (a deep matrix factorization energy with the data moments as target), and its "
+                 "conservation laws are proved below directly on the derived flow.")
+        return
     if red is None:
         doc.text(f"Not applicable: <<code:{m.activation}>> has multiplicity {m.multiplicity}, so $f_p$ is not linear "
                  "in $x$ and $E$ is not a function of $W^1v$ alone. The conservation laws, the Euler identity and the "
@@ -245,6 +313,11 @@ def _reduction(doc: _Doc, m: EffectiveModel) -> None:
 def _reduced_section(doc: _Doc, m: EffectiveModel, title: str):
     """Start a section on the reduced model; ``None`` (with a note) when there is none."""
     doc.section(title)
+    if m.reduction is None and _general(m):
+        doc.text("Stated in this document for the reduced (scalar, bias-free) model only; for this network the "
+                 "effective flow is integrated and its blow-up computed numerically from the derived energy "
+                 "(<<code:numerics.predict_escape>>, deep matrix factorization code).")
+        return None
     if m.reduction is None:
         doc.text("Not derived for this activation (see the reduction section): the results of this section "
                  "are stated for multiplicity-one activations.")
@@ -257,6 +330,15 @@ def _proof_list(doc: _Doc, proofs: list[ProvedIdentity]) -> None:
 
 
 def _conservation(doc: _Doc, m: EffectiveModel) -> None:
+    if _general(m) and all(k == 1 for k in m.network.multiplicities):
+        doc.section("Conservation laws")
+        doc.text("The leading-order energy is multilinear in the layers $\\tilde W^{(k)}=[W^{(k)}\\,|\\,b^{(k)}]$ "
+                 "(bias column only where the layer has one) and unchanged under $\\tilde W^{(k)}\\mapsto G\\tilde W^{(k)}$, "
+                 "$W^{(k+1)}\\mapsto W^{(k+1)}G^{-1}$; the balancedness laws below were proved by computing "
+                 "$\\dot Q=\\sum_s(\\partial Q/\\partial\\bar\\theta_s)\\,\\partial_sE$ from the derived vector field and "
+                 f"expanding it to the zero matrix, for {_widths_text(m)}:")
+        _proof_list(doc, network_conservation_laws(m))
+        return
     red = _reduced_section(doc, m, "Conservation laws")
     if red is None:
         return
@@ -369,49 +451,83 @@ def _scalar(doc: _Doc, m: EffectiveModel) -> None:
     doc.items(rows)
 
 
-def _build(depth: int, activation, widths, input_dim) -> tuple[_Doc, str]:
-    model = derive_effective_model(depth, activation, widths, input_dim)
+def _model(depth, activation, widths, input_dim, network) -> EffectiveModel:
+    if network is not None:
+        return derive_effective_model(network=network)
+    return derive_effective_model(depth, activation, widths, input_dim)
+
+
+def check_report_size(depth=None, activation=None, widths=None, input_dim=None, network=None) -> int:
+    """Refuse (``ValueError`` naming ``depth``, with the estimated time) a report whose leading
+    coefficient would have more than :data:`MAX_REPORT_TERMS` terms; returns the estimate."""
+    if network is None:
+        depth = 3 if depth is None else depth
+        widths = (2,) * (depth - 1) if widths is None and isinstance(depth, int) and depth >= 2 else widths
+        try:
+            network = Network(2 if input_dim is None else input_dim, widths, 1,
+                              "tanh" if activation is None else activation)
+        except (TypeError, ValueError):
+            return 0  # derive_effective_model reports the bad argument
+    terms = estimated_terms(network)
+    if terms > MAX_REPORT_TERMS:
+        raise ValueError(
+            f"depth: the derivation of this network ({network.describe()}) has about {terms} terms in its leading "
+            f"coefficient, more than the report's limit {MAX_REPORT_TERMS} (theory.report.MAX_REPORT_TERMS); its "
+            f"proofs would take about {estimated_report_seconds(terms):.0f} s here. Use smaller widths, input_dim or "
+            "depth (the leading order does not depend on the widths)")
+    return terms
+
+
+_SECTIONS = ("_network", "_expansion", "_leading", "_energy", "_time", "_reduction", "_conservation",
+             "_energy_identities", "_projected", "_bounds", "_scalar")
+
+
+def _build(depth, activation, widths, input_dim, network=None, progress: bool = False) -> tuple[_Doc, str]:
+    check_report_size(depth, activation, widths, input_dim, network)
+    model = _model(depth, activation, widths, input_dim, network)
     doc = _Doc([])
     doc.text("Every identity shown as proved was checked symbolically by <<code:theory>> while this document was "
              "generated: the difference of its two sides was expanded to the zero polynomial, for the explicit sizes "
              "stated. Generated by <<code:condense derive>>.")
-    for section in (_network, _expansion, _energy, _time, _reduction, _conservation, _energy_identities,
-                    _projected, _bounds, _scalar):
-        section(doc, model)
+    with Progress(len(_SECTIONS), "derivation sections", enabled=progress) as bar:
+        for name in _SECTIONS:
+            globals()[name](doc, model)
+            bar.advance()
     title = f"Effective dynamics of a depth-{model.depth} network with activation {model.activation}"
+    if _general(model):
+        title += f" ({model.network.describe().split(',')[0]})"
     return doc, title
 
 
-def derivation_markdown(depth: int = 3, activation="tanh", widths=None, input_dim=None) -> str:
+def derivation_markdown(depth: int | None = None, activation=None, widths=None, input_dim=None, *,
+                        network: Network | None = None) -> str:
     """The derivation report as Markdown with ``$$`` blocks (arguments as in
     :func:`theory.derive_effective_model`)."""
-    doc, title = _build(depth, activation, widths, input_dim)
+    doc, title = _build(depth, activation, widths, input_dim, network)
     return _render_markdown(doc, title)
 
 
-def derivation_latex(depth: int = 3, activation="tanh", widths=None, input_dim=None) -> str:
+def derivation_latex(depth: int | None = None, activation=None, widths=None, input_dim=None, *,
+                     network: Network | None = None) -> str:
     """The derivation report as a standalone LaTeX document."""
-    doc, title = _build(depth, activation, widths, input_dim)
+    doc, title = _build(depth, activation, widths, input_dim, network)
     return _render_latex(doc, title.replace("_", r"\_"))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Atomic write with the umask's permissions (:func:`theory.ground.io.write_text_atomic`)."""
-    from theory.ground.io import write_text_atomic
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, text)
-
-
-def write_derivation(out, depth: int = 3, activation="tanh", widths=None, input_dim=None) -> tuple[Path, Path]:
+def write_derivation(out, depth: int | None = None, activation=None, widths=None, input_dim=None, *,
+                     network: Network | None = None, progress: bool = False) -> tuple[Path, Path]:
     """Write ``out`` (Markdown) and the standalone ``.tex`` with the same stem; both atomically.
-    Returns the two paths."""
+    The output path and the size (:func:`check_report_size`) are checked before any work;
+    ``progress`` reports the sections on stderr. Returns the two paths."""
     md_path = Path(out)
     if md_path.suffix.lower() in (".tex",):
         raise ValueError(f"out: give the Markdown path (e.g. derivation.md), got {out!r}")
-    doc, title = _build(depth, activation, widths, input_dim)
+    check_output_file(md_path, argument="out")
+    check_output_file(md_path.with_suffix(".tex"), argument="out")
+    doc, title = _build(depth, activation, widths, input_dim, network, progress)
     tex_path = md_path.with_suffix(".tex")
     markdown, latex = _render_markdown(doc, title), _render_latex(doc, title.replace("_", r"\_"))
-    _write_atomic(md_path, markdown)
-    _write_atomic(tex_path, latex)
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(md_path, markdown)
+    write_text_atomic(tex_path, latex)
     return md_path, tex_path

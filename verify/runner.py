@@ -7,7 +7,8 @@ import traceback
 from typing import Callable
 
 from theory.ground.checks import check_seed
-from verify.checks import blowup, conservation, effective_direct, final_stage, matrix_factorization, plateau
+from verify.checks import (blowup, conservation, effective_direct, final_stage, general_networks,
+                           matrix_factorization, plateau)
 from verify.progress import Progress
 from verify.result import CheckResult
 
@@ -28,6 +29,7 @@ def _plan(quick: bool) -> list[tuple[str, Callable[..., CheckResult], dict]]:
             ("effective_vs_direct", effective_direct.check_effective_vs_direct, {"epsilons": (0.02, 0.01, 0.005)}),
             ("matrix_factorization_rank_one", matrix_factorization.check_matrix_factorization,
              {"epsilons": (1e-2, 1e-3)}),
+            *_general_network_checks(quick=True),
         ]
     return [
         ("conservation_laws", conservation.check_conservation, {"n_states": 40, "fraction": 0.999}),
@@ -43,6 +45,20 @@ def _plan(quick: bool) -> list[tuple[str, Callable[..., CheckResult], dict]]:
         ("effective_vs_direct", effective_direct.check_effective_vs_direct,
          {"epsilons": (0.02, 0.01, 0.005, 0.0025, 0.00125), "n_inits": 3}),
         ("matrix_factorization_rank_one", matrix_factorization.check_matrix_factorization, {}),
+        *_general_network_checks(quick=False),
+    ]
+
+
+def _general_network_checks(quick: bool) -> list[tuple[str, Callable[..., CheckResult], dict]]:
+    """Checks of verify.checks.general_networks (several outputs, biases, per-layer activations)."""
+    eps = (1e-2, 3e-3, 1e-3) if quick else (1e-2, 3e-3, 1e-3, 3e-4)
+    escape = [(f"general_escape_{family}", general_networks.check_general_escape,
+               {"family": family, "epsilons": eps})
+              for family in ("vector_output", "first_layer_bias", "tanh_sin")]
+    return escape + [
+        ("bias_log_plateau", general_networks.check_bias_log_plateau,
+         {"epsilons": (1e-2, 1e-4, 1e-6) if quick else (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)}),
+        ("general_conservation", general_networks.check_general_conservation, {}),
     ]
 
 
@@ -85,14 +101,16 @@ def run_all(quick: bool = False, seed: int = 0, progress: bool = True,
 
 
 def format_table(results: list[CheckResult]) -> str:
-    """Plain-text table: check, measured, tolerance, pass/fail, seconds."""
-    rows = [("check", "measured", "tolerance", "result", "seconds")]
+    """Plain-text table: check, measured, pass condition (``<= tolerance`` for errors, ``>=`` for
+    margins; :attr:`CheckResult.passes_if`), pass/fail, seconds."""
+    rows = [("check", "measured", "passes if measured", "result", "seconds")]
     for r in results:
-        rows.append((r.name, f"{r.measured:.4g}", f"{r.tolerance:.4g}", "PASS" if r.passed else "FAIL",
+        rows.append((r.name, f"{r.measured:.4g}", r.passes_if, "PASS" if r.passed else "FAIL",
                      f"{r.details.get('seconds', float('nan')):.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     failed = sum(not r.passed for r in results)
-    lines.append(f"{len(results) - failed}/{len(results)} checks passed")
+    lines.append(f"{len(results) - failed}/{len(results)} checks passed (every condition of a check: "
+                 "details.criterion in condense verify --json)")
     return "\n".join(lines)

@@ -88,7 +88,15 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         results[depth] = []
         for eps in sorted(p["epsilons"], reverse=True):
             weights = gaussian_init((X.shape[1],) + (p["width"],) * (depth - 1), eps, seed=seed)
-            if predict_escape(X, y, weights, p["lr"]).iteration > p["max_iterations"]:
+            prediction = predict_escape(X, y, weights, p["lr"])
+            if math.isnan(prediction.iteration):  # e.g. L = 100: the blow-up solver cannot decide T*
+                reason = prediction.details.get("reason") or (
+                    prediction.blowup.diagnostics.get("reason", "") if prediction.blowup is not None else "")
+                raise ValueError(
+                    f"depths: no escape prediction for L = {depth} at ε = {eps:g}: the blow-up time of the "
+                    f"effective model is not computable ({reason or 'not a number'}); use depths from 2 to about 10"
+                )
+            if prediction.iteration > p["max_iterations"]:
                 skipped.append(f"L={depth}, ε={eps:g}")
                 continue
             results[depth].append(run_point(X, y, depth, eps, p["width"], p["lr"], seed))

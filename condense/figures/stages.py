@@ -12,7 +12,7 @@ TITLE = "Multi-stage loss: plateau, descent, secondary plateau; amplitudes and t
 CLAIM = (
     "docs/mathematics.md#stages (and docs/mathematics.md#model for depth 2): from small initialization a two-layer network shows an initial "
     "plateau, an initial descent and a secondary plateau; the initial plateau lasts "
-    "log(1/ε)/log(1 + η‖v'‖) + const iterations; the amplitude distribution |a_k|‖w_k‖ moves during "
+    "log(1/ε)/log(1 + η|σ'(0)|‖v'‖) + const iterations; the amplitude distribution |a_k|‖w_k‖ moves during "
     "descents (1-d Wasserstein distance between snapshots) and hardly on plateaus."
 )
 
@@ -27,8 +27,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=50, help="number of neurons m (default 50)")
     parser.add_argument("--lr", type=float, default=0.2, help="GD step η (default 0.2; halved if the loss rises)")
     parser.add_argument("--steps", type=int, default=None, help="GD iterations (default 6000, quick 4000)")
-    parser.add_argument("--activation", default="tanh", help="activation (default tanh)")
+    from condense.figures._params import activation_option
+
+    parser.add_argument("--activation", type=activation_option, default="tanh",
+                        help="activation: a name or an expression in z (default tanh)")
     parser.add_argument("--rho", type=float, default=0.1, help="descent threshold ρ of the stage criterion (default 0.1)")
+
+
+def _validate(p: dict) -> None:
+    """Ranges of the options (also run on config-file values before the report computes)."""
+    from condense.figures._params import require_int, require_range
+
+    require_range(p, "epsilon", 0.0, 1.0)
+    require_int(p, "width", 1)
+    require_range(p, "lr", 0.0)
+    if p.get("steps") is not None:
+        require_int(p, "steps", 100)
+    require_range(p, "rho", 0.0, 1.0)
 
 
 def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, steps: int | None,
@@ -44,6 +59,10 @@ def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, st
         wasserstein_series,
     )
 
+    from numerics.stages import predicted_plateau_slope
+    from numerics.two_layer import phase_dataset
+
+    predicted_plateau_slope(*phase_dataset("staircase"), lr, activation)  # refuses ReLU etc. before training
     setting = SETTINGS["quick" if quick else "default"]
     steps = setting["steps"] if steps is None else steps
     if not isinstance(steps, int) or steps < 100:
@@ -123,7 +142,7 @@ def draw(data: dict, out_dir: Path, stem: str = "stages") -> list[Path]:
     ax.plot(x, sc.plateau_lengths, "o", label="detected initial plateau length")
     intercept = np.mean(sc.plateau_lengths - sc.predicted_slope * x)
     ax.plot(x, sc.predicted_slope * x + intercept, "k--",
-            label=f"prediction slope 1/log(1+η‖v'‖) = {sc.predicted_slope:.2f}")
+            label=f"prediction slope 1/log(1+η|σ'(0)|‖v'‖) = {sc.predicted_slope:.2f}")
     ax.set_xlabel("log(1/ε)")
     ax.set_ylabel("iterations")
     ax.set_title(f"plateau length vs ε: fitted slope / predicted = {sc.ratio:.3f}")
@@ -163,7 +182,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, epsilon: float = 
         f"{span(st.initial_descent)}, secondary plateau {span(st.secondary_plateau)} (criterion: "
         f"r = −d log L/d log k ≥ {data['rho']:g}·max r is descent). Initial-plateau length against log(1/ε) "
         f"over ε = {', '.join(f'{e:g}' for e in data['scaling'].epsilons)}: fitted slope {data['scaling'].fitted_slope:.2f}, predicted "
-        f"1/log(1+η‖v'‖) = {data['scaling'].predicted_slope:.2f} (ratio {ratio:.3f}; pass if within 10%)."
+        f"1/log(1+η|σ'(0)|‖v'‖) = {data['scaling'].predicted_slope:.2f} (ratio {ratio:.3f}; pass if within 10%)."
     )
     return FigureResult(name=NAME, title=TITLE, claim=CLAIM, paths=paths, passed=passed, summary=summary,
                         params={"seed": seed, "epsilon": epsilon, "width": width, "lr": lr, "steps": data["steps"],

@@ -68,17 +68,22 @@ def evaluate_plateau_escape(epsilons: Sequence[float], predicted: Sequence[float
     return CheckResult("plateau_escape", bool(finite and worst <= tolerance and shrinking), worst, tolerance, info)
 
 
-def _escape_table(X, y, base, epsilons, lr: float, say, label: str) -> tuple[list[float], list[float]]:
+def _escape_table(X, y, base, epsilons, lr: float, say, label: str, activation="tanh"
+                  ) -> tuple[list[float], list[float]]:
     """Predicted and observed escape iterations of the network ``eps * base`` for every ``eps``
-    (observed ``nan`` if no escape by 3x the prediction or on divergence)."""
+    (observed ``nan`` if no escape by 3x the prediction or on divergence). With an output bias the
+    observed escape is measured from the plateau level that follows the fit of the mean
+    (``details["plateau_loss"]`` of the prediction)."""
     import numerics
     from numerics.plateau import train_until_escape
 
     predicted, observed = [], []
     for eps in epsilons:
         weights = [eps * w for w in base]
-        predicted.append(float(numerics.predict_escape(X, y, weights, lr).iteration))
-        k = train_until_escape(X, y, weights, lr, predicted[-1])
+        prediction = numerics.predict_escape(X, y, weights, lr, activation=activation)
+        predicted.append(float(prediction.iteration))
+        reference = prediction.details["plateau_loss"] if "output_bias" in prediction.details else None
+        k = train_until_escape(X, y, weights, lr, predicted[-1], activation=activation, reference=reference)
         observed.append(float("nan") if k is None else float(k))
         say(f"{label}: eps = {eps:g}, predicted {predicted[-1]:.1f}, observed {observed[-1]:.0f}, "
             f"ratio {observed[-1] / predicted[-1]:.4f}")
