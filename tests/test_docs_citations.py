@@ -32,3 +32,29 @@ def test_every_cited_section_exists():
 def test_no_citation_points_outside_the_repository():
     offenders = [str(p.relative_to(ROOT)) for p in SOURCES if "theory-notes" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_architecture_map_names_files_and_functions_that_exist():
+    import importlib
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(table) >= 8
+    checked = 0
+    for row in table:
+        for cell in row.split("|")[2:6]:
+            module = None
+            for token in re.findall(r"`([^`]+)`", cell):
+                if token.endswith(".py") or token.endswith("/"):
+                    assert (ROOT / token).exists(), token
+                    module = token[:-3].replace("/", ".") if token.endswith(".py") else None
+                elif module and re.fullmatch(r"[a-z_]+", token):
+                    name = token if not token.startswith("_") else None
+                    if name:
+                        assert hasattr(importlib.import_module(module), name), f"{module}.{name}"
+                        checked += 1
+    assert checked >= 25
+    figures = {p.stem for p in (ROOT / "condense" / "figures").glob("*.py") if not p.stem.startswith("_")}
+    for row in table:
+        for name in re.findall(r"`([a-z_]+)`", row.split("|")[5]):
+            assert name in figures, name
