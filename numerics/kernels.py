@@ -63,8 +63,8 @@ MONITOR_SIG = types.int64(
     types.int64,
 )
 
-# The state layout is defined once, in theory.reduced (flattened order a, W^{L-1}, ..., W^2, u).
-from theory.reduced import state_dimension, state_shapes  # noqa: E402,F401  (re-exported)
+# The state layout is defined once, in theory.layout (flattened order a, W^{L-1}, ..., W^2, u).
+from theory.layout import state_dimension, state_shapes  # noqa: E402,F401  (re-exported)
 
 N_SLOTS = 4
 _BLAS_MIN = 1024  # matrix blocks with at least this many entries use np.dot (BLAS gemv)
