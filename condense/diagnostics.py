@@ -3,8 +3,8 @@ r"""Measures of condensation for any training run: arrays in, numbers out (no tr
 Applied to the snapshots of a run (:mod:`condense.runs`), layer by layer; the *input weights* of
 the neurons of hidden layer :math:`k` are the rows of :math:`W^k` (shape :math:`(m_k, m_{k-1})`).
 
-* **Cosine similarity** :math:`D_{ij} = w_i^\top w_j/(\|w_i\|\|w_j\|)` of the rows (theory-notes
-  §5), shown with the neurons ordered by the leading eigenvector of :math:`D`, the order of the
+* **Cosine similarity** :math:`D_{ij} = w_i^\top w_j/(\|w_i\|\|w_j\|)` of the rows
+  (docs/mathematics.md#final-stage), shown with the neurons ordered by the leading eigenvector of :math:`D`, the order of the
   report's heatmaps (:func:`condense.figures._plotting.leading_eigenvector_order`).
 * **Condensed orientations** (:func:`condensed_orientations`): neurons are grouped by
   complete-linkage agglomerative clustering with the distance :math:`1 - |D_{ij}|`, cut at
@@ -20,7 +20,7 @@ the neurons of hidden layer :math:`k` are the rows of :math:`W^k` (shape :math:`
   equal and to 1 for rank one.
 * **Relative distance** :math:`\mathrm{RD}_k(t) = \|W^k(t) - W^k(0)\|_F/\|W^k(0)\|_F` from the first
   snapshot (:func:`numerics.two_layer.relative_distance`).
-* Depth 3: the **final-stage closeness** of theory-notes §5 along the run, the fraction of
+* Depth 3: the **final-stage closeness** of docs/mathematics.md#final-stage along the run, the fraction of
   positive terms :math:`a_iW_{ij}u_j` and :math:`\rho` (:mod:`verify.measures`), with
   :math:`u = W^1 v`, :math:`v = v'/\|v'\|`.
 * **Plateau escape**: when the first snapshot is a small initialization (its output is at most
@@ -164,7 +164,7 @@ def layer_measures(snapshots: Sequence[Sequence[np.ndarray]], *, delta: float = 
 
 def final_stage_closeness(snapshots: Sequence[Sequence[np.ndarray]], v: np.ndarray) -> dict:
     r"""Depth 3, one output: ``{"fraction": [...], "rho": [...], "holds": [...], "first_holding": index}``
-    of the final-stage condition along the snapshots (theory-notes §5, :mod:`verify.measures`),
+    of the final-stage condition along the snapshots (docs/mathematics.md#final-stage, :mod:`verify.measures`),
     with :math:`u = W^1 v`."""
     from verify.measures import final_stage_fraction, final_stage_holds, final_stage_weighted, first_index_holding
 

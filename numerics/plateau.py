@@ -1,4 +1,4 @@
-r"""Predict when gradient descent leaves its initial plateau (theory-notes §1, §4).
+r"""Predict when gradient descent leaves its initial plateau (docs/mathematics.md#model, #blow-up).
 
 For a depth-:math:`L` network whose activation has multiplicity one, :math:`c = \sigma'(0) \ne 0`,
 small weights :math:`\theta_0 = \varepsilon\bar\theta_0` give :math:`f_\theta(x) \approx
@@ -13,7 +13,7 @@ c^{L-1} a^\top W^{L-1}\cdots W^1 x`, and to leading order gradient flow on :math
   .. math:: t_{\rm esc} = \frac{T^*(\bar\theta_0)}{c^{L-1}\varepsilon^{L-2}\|v'\|},\qquad
             k_{\rm esc} = t_{\rm esc}/\eta
 
-  (theory-notes §4; for :math:`c = 1` this is :math:`T^*/(\varepsilon^{L-2}\|v'\|\eta)`).  By the
+  (docs/mathematics.md#blow-up; for :math:`c = 1` this is :math:`T^*/(\varepsilon^{L-2}\|v'\|\eta)`).  By the
   homogeneity :math:`T^*(\lambda y) = \lambda^{-(L-2)}T^*(y)` the prediction does not depend on
   which :math:`\varepsilon` is used to normalize; :math:`\varepsilon` is reported for reference.
   The relative error is :math:`O(\varepsilon)`: the flow leaves the small-weight regime when
@@ -87,7 +87,7 @@ class EscapePrediction:
 
 
 def reduced_factors(weights, v: np.ndarray) -> list[np.ndarray]:
-    r"""``[u, W^2, ..., W^{L-1}, a]`` with :math:`u = W^1 v` (theory-notes §2), input to output."""
+    r"""``[u, W^2, ..., W^{L-1}, a]`` with :math:`u = W^1 v` (docs/mathematics.md#reduced-variables), input to output."""
     return [np.asarray(weights[0], dtype=float) @ v] + [np.asarray(w, dtype=float).copy() for w in weights[1:]]
 
 
@@ -141,7 +141,7 @@ def predict_escape(
 ) -> EscapePrediction:
     r"""Predict the GD iteration at which training from ``weights`` leaves the initial plateau
     (module docstring): :math:`k_{\rm esc} = T^*(\bar\theta_0)/(c^{L-1}\varepsilon^{L-2}\|v'\|\eta)`
-    for depth :math:`L \ge 3` (theory-notes §4), the logistic linear-flow time for :math:`L = 2`.
+    for depth :math:`L \ge 3` (docs/mathematics.md#blow-up), the logistic linear-flow time for :math:`L = 2`.
 
     ``epsilon`` defaults to the RMS of all initial weights (:func:`numerics.init.init_scale`);
     ``fraction`` is the loss fraction that defines escape (used by the depth-2 formula; the

@@ -35,7 +35,7 @@ def _independent_t_star(case):
 
 def _balanced_rank_one_and_at_sphere_maximum(case, tol=1e-6):
     """Independent test of the equality case of the lower bound: a a^T = W W^T, W^T W = u u^T
-    and E0 = ||y0||^3/(3 sqrt 3), the maximum of E on the sphere (theory-notes §4)."""
+    and E0 = ||y0||^3/(3 sqrt 3), the maximum of E on the sphere (docs/mathematics.md#blow-up)."""
     u, W, a = case.factors
     r2 = case.r0**2
     return (np.linalg.norm(np.outer(a, a) - W @ W.T) / r2 < tol

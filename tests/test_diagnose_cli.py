@@ -71,7 +71,7 @@ def test_layer_measures_equal_those_of_the_in_memory_weights(trained, diagnoses)
 
 
 def test_condensation_after_escape(trained, diagnoses):
-    """After the escape both hidden layers have condensed to a few orientations (theory-notes §5)."""
+    """After the escape both hidden layers have condensed to a few orientations (docs/mathematics.md#final-stage)."""
     for result in diagnoses:
         first, last = result["layers"][0]["orientations"][0], result["layers"][0]["orientations"][-1]
         assert first == 12 and last <= 6

@@ -1,4 +1,4 @@
-r"""The effective model obtained by series expansion in the initialization scale (theory-notes §1–§2, §9).
+r"""The effective model obtained by series expansion in the initialization scale (docs/mathematics.md#model–#reduced-variables, #multiplicity).
 
 For :math:`f_\theta(x)=a^\top\sigma(W^{L-1}\cdots\sigma(W^1x))` with :math:`\theta=\varepsilon\bar\theta`,
 
@@ -76,7 +76,7 @@ def _first_moment_symbol(alpha: tuple[int, ...], output: int | None, v: sp.Matri
 
 @dataclass(frozen=True, eq=False)
 class ReductionProof(LatexPrintable):
-    r"""Theory-notes §2: for multiplicity one, :math:`E = c\,E_{\rm red}(a,W^{L-1},\dots,W^2,u)` with
+    r"""docs/mathematics.md#reduced-variables: for multiplicity one, :math:`E = c\,E_{\rm red}(a,W^{L-1},\dots,W^2,u)` with
     :math:`u=W^1v`, :math:`c=\sigma'(0)^{L-1}`, and :math:`\partial E/\partial W^1 = c\,(\partial
     E_{\rm red}/\partial u)\,v^\top` (so :math:`W^1` moves only along :math:`v`).
     ``energy_difference`` and ``w1_field_difference`` are the expanded differences (zero = proved)."""
@@ -317,7 +317,7 @@ class EffectiveModel(LatexPrintable):
     # -- reduction to (a, W, u) ----------------------------------------------------------------
     @cached_property
     def reduction(self) -> ReductionProof | None:
-        r"""The reduction of theory-notes §2, proved symbolically, or ``None`` when it does not apply:
+        r"""The reduction of docs/mathematics.md#reduced-variables, proved symbolically, or ``None`` when it does not apply:
         an activation of multiplicity other than one (then :math:`E` is not a function of :math:`W^1v`
         alone), several outputs, biases or per-layer activations (see :attr:`network`)."""
         if not self.is_linear_in_x or (self.network is not None and not self.network.is_plain):

@@ -140,7 +140,7 @@ def _network(doc: _Doc, m: EffectiveModel) -> None:
     biases = [str(k + 1) for k, b in enumerate(net.biases) if b] if net is not None else []
     bias_text = f", biases in layer(s) {', '.join(biases)}" if biases else ", no biases"
     doc.text(f"Depth $L={m.depth}$ (weight layers), activation <<code:{m.activation}>>, {output}{bias_text}, "
-             f"explicit sizes {_widths_text(m)} (theory-notes §1). Every parameter (biases included) is "
+             f"explicit sizes {_widths_text(m)} (docs/mathematics.md#model). Every parameter (biases included) is "
              "$\\varepsilon$ times an order-one parameter, $\\theta=\\varepsilon\\bar\\theta$; below the symbols "
              "$a_i$, $W^{(k)}_{ij}$, $b^{(k)}_i$, $A_{ji}$ stand for the normalized parameters $\\bar\\theta$.")
     doc.math(m.latex_network())
@@ -168,7 +168,7 @@ def _expansion(doc: _Doc, m: EffectiveModel) -> None:
         doc.text("In matrix form (the difference of the two sides expands to "
                  f"${tex(difference)}$):")
         doc.math(rf"f_{{{p}}}(\bar\theta,x) = \sigma'(0)^{{{m.depth - 1}}}\,a^\top {layers}\,x = {c}a^\top {layers}\,x")
-    doc.text(f"so the leading order is $p={p}$ (multiplicity of $\\sigma$: ${m.multiplicity}$, theory-notes §9). "
+    doc.text(f"so the leading order is $p={p}$ (multiplicity of $\\sigma$: ${m.multiplicity}$, docs/mathematics.md#multiplicity). "
              "All lower orders vanish identically, not just at random weights.")
     if m.next_order_vanishes:
         doc.text(f"The next order $\\varepsilon^{{{p + 1}}}$ vanishes identically, so "
@@ -373,7 +373,7 @@ def _projected(doc: _Doc, m: EffectiveModel) -> None:
     flow = projected_flow(red)
     fixed = sphere_fixed_point(red)
     clock = "ds=d\\tau" if L == 2 else f"ds={_power('r', L - 2)}\\,d\\tau"
-    doc.text(f"With $r=\\|y\\|$, $\\theta=y/r$ and ${clock}$ (Stuart and Floater's rescaling; theory-notes §4), "
+    doc.text(f"With $r=\\|y\\|$, $\\theta=y/r$ and ${clock}$ (Stuart and Floater's rescaling; docs/mathematics.md#blow-up), "
              "Euler's identity gives")
     doc.math(flow.latex() + ("" if L == 2 else r",\qquad T^*=\int_0^\infty \frac{ds}{%s}." % _power("r(s)", L - 2)))
     doc.text(f"The sphere is invariant: ${flow.sphere_invariance.statement}$, {_verdict(flow.sphere_invariance)}. "
@@ -385,7 +385,7 @@ def _projected(doc: _Doc, m: EffectiveModel) -> None:
              "on the unit sphere. "
              + ("For $L=2$ the flow is linear ($\\dot a=u$, $\\dot u=a$): growth is exponential, with no finite-time "
                 "blow-up." if L == 2 else
-                "For generic data with $E_0>0$ the projected flow converges to such a $\\theta^*$ (theory-notes §4; "
+                "For generic data with $E_0>0$ the projected flow converges to such a $\\theta^*$ (docs/mathematics.md#blow-up; "
                 "observed numerically, not proved here); then every matrix factor becomes rank one and "
                 f"$\\|y(\\tau)\\|^{{{L - 2}}}\\approx 1/({L - 2}\\,\\lambda\\,(T^*-\\tau))$"
                 + (" (for $L=3$: $\\|y\\|\\approx\\sqrt3/(T^*-\\tau)$)." if L == 3 else ".")))
@@ -416,7 +416,7 @@ def _bounds(doc: _Doc, m: EffectiveModel) -> None:
              "$\\dot E=\\sum_j\\|\\partial_jE\\|^2\\ge L\\,E^{2-2/L}$. Hence $\\frac{d}{d\\tau}E^{-(L-2)/L}\\le-(L-2)$ while "
              "$E>0$ ($E$ never decreases), so $E$, and with it $y$, blows up before $E_0^{-(L-2)/L}/(L-2)$. "
              "For depth 3 these are the three terms $X=\\|Wu\\|^2$, $Y=\\|a\\|^2\\|u\\|^2$, $Z=\\|W^\\top a\\|^2$ with "
-             "$XYZ\\ge E^4$ of theory-notes §4. The identities used, proved for widths "
+             "$XYZ\\ge E^4$ of docs/mathematics.md#blow-up. The identities used, proved for widths "
              f"$({', '.join(map(str, red.widths))})$:")
     _proof_list(doc, bound_proofs(red))
     doc.text("Both bounds are equalities for balanced rank-one data (all factors scalar and equal to $x_0>0$: "

@@ -4,19 +4,19 @@ r"""The theorems on real data: plateau escape and condensation on scikit-learn's
 :math:`\mathcal N(0, \varepsilon^2)`, trained by full-batch GD on a binary digits task (default 0
 against 1, :math:`y = \pm1`, 64 standardized pixels; :func:`numerics.make_dataset`).  The loss with
 the escape iteration predicted by the effective model, :math:`k_{\rm esc} =
-T^*(\bar\theta_0)/(\varepsilon\|v'\|\eta)` (theory-notes §4, :func:`numerics.predict_escape`);
+T^*(\bar\theta_0)/(\varepsilon\|v'\|\eta)` (docs/mathematics.md#blow-up, :func:`numerics.predict_escape`);
 observed/predicted (loss first below half of :math:`R_0`) for several :math:`\varepsilon`, which
 tends to 1 as :math:`\varepsilon \to 0` (the relative error is :math:`O(\varepsilon)`); the cosine
 heatmaps of the rows of :math:`W^1` and :math:`W^2` at initialization and after the escape (loss
-below 10% of :math:`R_0`), neurons in the leading-eigenvector order (theory-notes §5).  In
+below 10% of :math:`R_0`), neurons in the leading-eigenvector order (docs/mathematics.md#final-stage).  In
 :math:`d = 64` the rows whose :math:`u_k = W^1_k v` stayed small keep their random direction
-:math:`W^1_k(0)(I - vv^\top)` (theory-notes §2, §5); the rows that grew align.
+:math:`W^1_k(0)(I - vv^\top)` (docs/mathematics.md#reduced-variables, #final-stage); the rows that grew align.
 
 (g)–(h) A two-layer tanh network on a second real data set (default breast cancer, benign
 against malignant, 30 standardized features), trained from small initialization through its
 initial stage (loss fallen by ``--two-layer-drop``): for an activation of multiplicity one the
 input weights of the neurons that grow condense on the line of :math:`v = v'/\|v'\|`
-(theory-notes §9–§10).  Shown: every neuron's :math:`|\cos(w_k, v)|` against its amplitude
+(docs/mathematics.md#multiplicity–#one-dimensional-features).  Shown: every neuron's :math:`|\cos(w_k, v)|` against its amplitude
 :math:`A_k = |a_k|\,\|w_k\|` at initialization and at the end of the initial stage, and the
 number of condensed orientations (:func:`condense.diagnostics.condensed_orientations`) and the
 effective rank of :math:`W` along training.
@@ -44,8 +44,8 @@ TITLE = "Plateau escape and condensation on real data (handwritten digits, breas
 CLAIM = (
     "On real data (scikit-learn's digits, 0 against 1) a three-layer tanh network from small initialization "
     "leaves its plateau at the blow-up time of the effective model, k_esc = T*/(ε‖v'‖η), with relative error "
-    "O(ε) (theory-notes §4), and leaves it condensed (theory-notes §5); a two-layer network condenses its "
-    "growing neurons on the line of v (theory-notes §9–§10)."
+    "O(ε) (docs/mathematics.md#blow-up), and leaves it condensed (docs/mathematics.md#final-stage); a two-layer network condenses its "
+    "growing neurons on the line of v (docs/mathematics.md#multiplicity–#one-dimensional-features)."
 )
 
 ALIGNED = 0.95
