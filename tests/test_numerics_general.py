@@ -99,6 +99,8 @@ def test_layout_reads_a_final_vector_as_a_unless_targets_are_2d():
     ([(6, 3), (6,), (6, 6), (6,)], "shifted", (True, False, False)),
     ([(6, 3), (6, 6), (6,), (6,)], "shifted", (False, True, False)),
     ([(6, 3), (6, 6), (1, 6), (1,)], "shifted column", (False, False, True)),
+    ([(6, 3), (6, 6), (6,), (6, 6), (6,)], "shifted", (False, True, False, False)),
+    ([(6, 3), (4, 6)], "vector", (False, False)),
 ])
 def test_predicted_leading_order_agrees_with_the_symbolic_expansion(shapes, y_kind, bias):
     """numerics' path rule on the linearized network and theory's expansion give the same order
@@ -107,10 +109,10 @@ def test_predicted_leading_order_agrees_with_the_symbolic_expansion(shapes, y_ki
     from theory.effective import derive_effective_model
     from theory.network import Network
 
-    y = {"vector": Y3, "shifted": 1.0 + 0.3 * y1, "shifted column": (1.0 + 0.3 * y1)[:, None]}[y_kind]
-    k = 3 if y_kind == "vector" else 1
+    y = {"vector": Y3 if shapes[-1][0] == 3 else np.hstack([Y3, Y3[:, :1]]), "shifted": 1.0 + 0.3 * y1, "shifted column": (1.0 + 0.3 * y1)[:, None]}[y_kind]
+    k = shapes[-1][0] if y_kind == "vector" else 1
     prediction = predict_escape(X, y, [1e-3 * w for w in _w(*shapes)], 0.1)
-    model = derive_effective_model(network=Network(3, (2, 2), k, "tanh", bias))
+    model = derive_effective_model(network=Network(3, (2,) * (len(bias) - 1), k, "tanh", bias))
     expected = model.centred_order if model.leading_order == 1 else model.leading_order
     assert prediction.details["leading_order"] == expected
     assert ("output_bias" in prediction.details) == (model.leading_order == 1)
