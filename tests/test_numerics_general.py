@@ -130,3 +130,33 @@ def test_training_does_not_import_sympy():
     code = "import sys, numerics.training; assert 'sympy' not in sys.modules, 'sympy imported'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("bias", [(False, False, False), (True, False, False)])
+def test_symbolic_flow_of_the_derived_model_blows_up_at_the_factorization_time(bias):
+    """The effective flow of the derived vector-output model (SymPy field -> generated code ->
+    the project's integrator) reaches |y| = 1e8 at the T* that the matrix-factorization blow-up code
+    computes for the chain [[W1|b1], W2, A] and the target M'/|M'|_2 (two independent codes)."""
+    from numerics.integrate import integrate_model
+    from numerics.matrix_factorization import effective_blowup
+    from theory.effective import derive_effective_model
+    from theory.network import Network
+
+    model = derive_effective_model(network=Network(3, (2, 2), 2, "tanh", bias))
+    r = np.random.default_rng(5)
+    Xd, Yd = r.standard_normal((9, 3)), r.standard_normal((9, 2))
+    values, norm = model.data_moments(Xd, Yd)
+    state = r.standard_normal(len(model.state_symbols))
+    by_symbol = dict(zip(model.state_symbols, state))
+    W1, W2, A = (np.array(m.subs(by_symbol), dtype=float) for m in model.weights)
+    features = Xd
+    if bias[0]:
+        W1 = np.hstack([W1, np.array(model.biases[0].subs(by_symbol), dtype=float)])
+        features = np.hstack([Xd, np.ones((9, 1))])
+    M = Yd.T @ features / 9
+    assert norm == pytest.approx(np.linalg.norm(M, 2), rel=1e-12)
+    reference = effective_blowup([W1, W2, A], M / norm, rtol=1e-11)
+    assert reference.blew_up
+    trajectory = integrate_model(model, state, 3 * reference.t_star, max_norm=1e8, subs=values, rtol=1e-11)
+    assert trajectory.status == 2
+    assert trajectory.t[-1] == pytest.approx(reference.t_star, rel=1e-6)
