@@ -490,7 +490,8 @@ def derive_effective_model(depth: int | None = None, activation=None, widths=Non
     biases = network.bias_vectors()
     x = matrix_symbols("x", network.input_dim, 1)
     v = matrix_symbols("v", network.input_dim, 1)
-    duals = None if network.output_dim == 1 else matrix_symbols("y", network.output_dim, 1)
+    duals = None if network.output_dim == 1 else sp.Matrix(
+        network.output_dim, 1, lambda j, _: sp.Symbol(f"y_{j + 1}", real=True))
     layers = [*weights[:-1], weights[-1].T if network.output_dim == 1 else weights[-1]]
     bias_sizes = [None if b is None else b.rows for b in biases]
     leading, x_order = probe_orders(list(network.sigmas), layers, network.input_dim, 0, bias_sizes,
