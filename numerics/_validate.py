@@ -94,22 +94,16 @@ def depth3_state(a, W, u) -> tuple[np.ndarray, tuple[int, int]]:
 
 def factors_state(factors) -> tuple[np.ndarray, tuple[int, ...]]:
     """Checked factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output) → flattened state
-    ``(a, W^{L-1}, ..., W^2, u)`` and widths ``(m1, ..., m_{L-1})``."""
+    ``(a, W^{L-1}, ..., W^2, u)`` and widths ``(m1, ..., m_{L-1})`` (:mod:`numerics.state`)."""
+    from numerics.state import flatten_factors, widths_of_factors
+
     if isinstance(factors, np.ndarray) or not isinstance(factors, (list, tuple)):
         raise TypeError("factors: expected a list [u, W2, ..., a] of arrays (input to output)")
     if len(factors) < 2:
         raise ValueError(f"factors: expected at least 2 factors (depth L = len(factors) >= 2), got {len(factors)}")
-    u = real_array(factors[0], "factors[0] (u)", 1)
-    a = real_array(factors[-1], f"factors[{len(factors) - 1}] (a)", 1)
-    mats = [real_array(m, f"factors[{k}]", 2) for k, m in enumerate(factors[1:-1], start=1)]
-    widths = [u.shape[0]]
-    for k, m in enumerate(mats, start=1):
-        if m.shape[1] != widths[-1]:
-            raise ValueError(
-                f"factors[{k}]: expected {widths[-1]} columns (rows of the previous factor), got {m.shape}"
-            )
-        widths.append(m.shape[0])
-    if a.shape[0] != widths[-1]:
-        raise ValueError(f"factors[{len(factors) - 1}] (a): expected length {widths[-1]}, got {a.shape[0]}")
-    y = np.concatenate([a] + [m.ravel() for m in reversed(mats)] + [u])
-    return y, tuple(widths)
+    last = len(factors) - 1
+    checked = [real_array(factors[0], "factors[0] (u)", 1)]
+    checked += [real_array(m, f"factors[{k}]", 2) for k, m in enumerate(factors[1:-1], start=1)]
+    checked.append(real_array(factors[-1], f"factors[{last}] (a)", 1))
+    widths = widths_of_factors(checked)
+    return flatten_factors(checked), widths

@@ -35,6 +35,7 @@ upper bound for :math:`L = 3`; for :math:`L > 3` it is the same AM–GM argument
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -42,7 +43,8 @@ import numba as nb
 import numpy as np
 
 from numerics import _validate
-from numerics.kernels import MONITOR_SIG, chain_params, projected_field_c, projected_field_p, state_shapes
+from numerics import kernels
+from numerics.kernels import MONITOR_SIG, chain_params, projected_field_p, state_shapes
 from numerics.rk import (
     STATUS_MAX_STEPS,
     STATUS_MONITOR,
@@ -65,7 +67,13 @@ _S_END = 1e12  # rescaled time horizon (the monitor stops long before)
 _MAX_STEPS = 200_000
 
 
-@nb.cfunc(MONITOR_SIG, cache=True, nopython=True)
+@functools.cache
+def _blowup_monitor():
+    """The step monitor :func:`_blowup_monitor_c` as a C function (compiled or loaded from the
+    disk cache on the first blow-up time of a process, not at import)."""
+    return nb.cfunc(MONITOR_SIG, cache=True, nopython=True)(_blowup_monitor_c)
+
+
 def _blowup_monitor_c(s, z_ptr, f_ptr, n, p_ptr, n_p):
     r"""Stop when the tail :math:`e^{-(L-2)\rho}/((L-2)\lambda)` is below ``tail_tol * tau`` and
     the projected residual below ``resid_tol`` (code 1), or when the flow sits at a critical
@@ -112,15 +120,13 @@ class BlowupResult:
     shapes: tuple = ()
 
     def limit_factors(self) -> list[np.ndarray] | None:
-        """:math:`\\theta^*` split into the factors ``(a, W^{L-1}, ..., W^2, u)``."""
+        """:math:`\theta^*` split into the factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output,
+        :func:`numerics.state.unflatten_factors`)."""
         if self.limit_direction is None:
             return None
-        out, start = [], 0
-        for shape in self.shapes:
-            size = int(np.prod(shape))
-            out.append(self.limit_direction[start : start + size].reshape(shape))
-            start += size
-        return out
+        from numerics.state import unflatten_factors, widths_from_state_shapes
+
+        return unflatten_factors(self.limit_direction, widths_from_state_shapes(self.shapes))
 
 
 def _power(r0: float, k: int) -> float:
@@ -191,8 +197,8 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
             math.inf, lower, upper, None, None, False, widths,
             reason="y0 is an equilibrium: F(y0) = 0, the flow stays at y0", **base,
         )
-    res = solve(projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=1e-3 * rtol,
-                max_steps=_MAX_STEPS, monitor=_blowup_monitor_c)
+    res = solve(kernels.projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=1e-3 * rtol,
+                max_steps=_MAX_STEPS, monitor=_blowup_monitor())
     dim = y0.shape[0]
     z, f = res.y_final, res.f_final
     theta = z[:dim] / np.linalg.norm(z[:dim])
@@ -285,13 +291,11 @@ def naive_blowup_time(a, W, u, M: float, *, rtol: float = 1e-12, method: str = "
     M = _validate.real_number(M, "M", low=r0, low_open=True)
     if not math.isfinite(M):
         raise ValueError(f"M: expected a finite threshold > ||y0|| = {r0:g}, got {M!r}")
-    from numerics.kernels import chain_field_c
-
     theta0 = y0 / r0  # homogeneity: tau_M(y0) = tau_{M/r0}(theta0) / r0
     e_theta = float(theta0[:m2] @ (theta0[m2 : m2 + m1 * m2].reshape(m2, m1) @ theta0[-m1:]))
     lower, upper = bounds(1.0, e_theta, 3)
     t_end = 1.001 * upper if upper is not None else 1e6 * lower
-    res = solve(chain_field_c, chain_params((m1, m2)), theta0, t_end, method=method, rtol=rtol,
+    res = solve(kernels.chain_field_c, chain_params((m1, m2)), theta0, t_end, method=method, rtol=rtol,
                 atol=1e-3 * rtol, max_norm=M / r0, max_steps=10_000_000)
     if res.status == STATUS_THRESHOLD:
         return res.t_final / r0

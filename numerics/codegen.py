@@ -47,21 +47,30 @@ def cache_dir() -> Path:
     return _generated.cache_dir("codegen")
 
 
+def _strict(value, name: str) -> sp.Basic:
+    """``value`` as SymPy (numbers, NumPy scalars, SymPy objects); strings are refused, never
+    parsed (``sympify`` of a string would run Python)."""
+    try:
+        return sp.sympify(value, strict=True)
+    except sp.SympifyError:
+        raise TypeError(f"{name}: expected SymPy expressions or numbers, got {type(value).__name__} {value!r:.60}") from None
+
+
 def generate_source(model, subs: dict | None = None) -> str:
     """Python/Numba source of the field and energy of ``model`` (straight-line code after CSE).
 
     ``subs``: numbers for the symbols that are not state variables (e.g. the data direction
     ``v`` or moments of a ``theory.derive_effective_model`` model), substituted before printing."""
     symbols = tuple(model.state_symbols)
-    subs = {sp.sympify(k): sp.sympify(v) for k, v in (subs or {}).items()}
-    exprs = [sp.sympify(e).xreplace(subs) for e in model.vector_field]
+    subs = {_strict(k, "subs"): _strict(v, "subs") for k, v in (subs or {}).items()}
+    exprs = [_strict(e, "model.vector_field").xreplace(subs) for e in model.vector_field]
     if len(exprs) != len(symbols):
         raise ValueError("model: vector_field and state_symbols must have the same length")
     energy = getattr(model, "energy", None)
     n = len(symbols)
     ys = sp.symbols(f"y_0:{n}", real=True)
     rename = dict(zip(symbols, ys))
-    exprs = [sp.sympify(e).xreplace(rename) for e in exprs]
+    exprs = [e.xreplace(rename) for e in exprs]
     free = set().union(*(e.free_symbols for e in exprs)) - set(ys)
     if free:
         raise ValueError(
@@ -93,7 +102,7 @@ def generate_source(model, subs: dict | None = None) -> str:
     if energy is None:
         lines += ["    return np.nan"]
     else:
-        e = sp.sympify(energy).xreplace(subs).xreplace(rename)
+        e = _strict(energy, "model.energy").xreplace(subs).xreplace(rename)
         lines += [f"    {printer.doprint(s)} = y[{i}]" for i, s in enumerate(ys) if s in e.free_symbols]
         lines += [f"    return float({printer.doprint(e)})"]
     lines += [

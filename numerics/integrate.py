@@ -28,8 +28,9 @@ import numba as nb
 import numpy as np
 
 from numerics import _validate
-from numerics.kernels import chain_field_c, chain_params, state_dimension, state_shapes
-from numerics.rk import STATUS_MESSAGES, get_tableau, make_event, no_event_c, no_monitor_c, rk_solve, solve
+from numerics import kernels
+from numerics.kernels import FIELD_SIG, chain_params, state_dimension, state_shapes
+from numerics.rk import STATUS_MESSAGES, address_of, c_array, get_tableau, make_event, rk_solve, solve
 
 
 @dataclass
@@ -59,23 +60,21 @@ class Trajectory:
         return len(self.shapes)
 
     def factors(self) -> list[np.ndarray]:
-        """The state split into factors ``(a, W^{L-1}, ..., W^2, u)``, each with a leading time axis."""
-        out, start = [], 0
-        for shape in self.shapes:
-            size = int(np.prod(shape))
-            out.append(self.y[:, start : start + size].reshape((self.y.shape[0], *shape)))
-            start += size
-        return out
+        """The state split into factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output, like
+        ``weights``; :func:`numerics.state.unflatten_factors`), each with a leading time axis."""
+        from numerics.state import unflatten_factors, widths_from_state_shapes
+
+        return unflatten_factors(self.y, widths_from_state_shapes(self.shapes))
 
     @property
     def a(self) -> np.ndarray:
         """Output weights :math:`a(t)`, shape ``(nt, m_{L-1})``."""
-        return self.factors()[0]
+        return self.factors()[-1]
 
     @property
     def u(self) -> np.ndarray:
         """:math:`u(t) = W^1(t) v`, shape ``(nt, m1)``."""
-        return self.factors()[-1]
+        return self.factors()[0]
 
     @property
     def W(self) -> np.ndarray:
@@ -143,7 +142,7 @@ def integrate_effective(
     """
     y0, (m1, m2) = _validate.depth3_state(a, W, u)
     opts = _options(t_end, rtol, atol, method, t_eval, max_norm, event, event_direction, max_steps)
-    return _run(chain_field_c, chain_params((m1, m2)), y0, state_shapes((m1, m2)), opts, bool(event_terminal))
+    return _run(kernels.chain_field_c, chain_params((m1, m2)), y0, state_shapes((m1, m2)), opts, bool(event_terminal))
 
 
 def integrate_model(
@@ -194,7 +193,7 @@ def integrate_model(
         widths = _validate.widths_of(model_or_widths)
         dim = state_dimension(widths)
         shapes = state_shapes(widths)
-        field_c, p = chain_field_c, chain_params(widths)
+        field_c, p = kernels.chain_field_c, chain_params(widths)
     y0 = _validate.real_array(y0, "y0", 1)
     if y0.shape[0] != dim:
         raise ValueError(f"y0: expected length {dim} (the flattened state of this model), got {y0.shape[0]}")
@@ -223,24 +222,31 @@ class EnsembleResult:
         return self.status >= 0
 
 
-@nb.njit(cache=True, parallel=True)
-def _ensemble_prange(field_c, event_c, monitor_c, p, y0s, t_end, rtol, atol, tableau, t_eval, max_norm, max_steps,
-                     out, status, steps):
-    for k in nb.prange(y0s.shape[0]):
-        _ensemble_one(field_c, event_c, monitor_c, p, y0s, t_end, rtol, atol, tableau, t_eval, max_norm, max_steps,
-                      out, status, steps, k)
-
-
 @nb.njit(cache=True, nogil=True)
-def _ensemble_one(field_c, event_c, monitor_c, p, y0s, t_end, rtol, atol, tableau, t_eval, max_norm, max_steps,
-                  out, status, steps, k):
-    q = p.copy()  # private workspace
-    res = rk_solve(field_c, event_c, monitor_c, q, 0.0, y0s[k], t_end, rtol, atol, tableau,
-                   t_eval, False, 0.0, True, max_norm, max_steps, 0.0)
-    n_out = res[3]
-    out[k, :n_out] = res[2]
-    status[k] = res[0]
-    steps[k] = res[7]
+def _ensemble_rows(field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages, error_order, kind, t_eval,
+                   max_norm, max_steps, out, status, steps, start, stride):
+    """Rows ``start, start + stride, ...`` of the ensemble, each solved independently by
+    :func:`numerics.rk.rk_solve` (one private copy of the workspace ``p`` per call)."""
+    q = p.copy()
+    dim = y0s.shape[1]
+    for k in range(start, y0s.shape[0], stride):
+        res = rk_solve(field, 0, 0, q, 0.0, y0s[k], t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages,
+                       error_order, kind, t_eval, False, 0.0, True, max_norm, max_steps, 0.0)
+        ys = res[2]
+        for i in range(res[3]):
+            for j in range(dim):
+                out[k, i, j] = ys[i, j]
+        status[k] = res[0]
+        steps[k] = res[7]
+
+
+@nb.njit(cache=True, parallel=True)
+def _ensemble_prange(field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages, error_order, kind, t_eval,
+                     max_norm, max_steps, out, status, steps, start, stride):
+    n_chunks = nb.get_num_threads()
+    for c in nb.prange(n_chunks):
+        _ensemble_rows(field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages, error_order, kind, t_eval,
+                       max_norm, max_steps, out, status, steps, start + c * stride, n_chunks * stride)
 
 
 def integrate_ensemble(
@@ -274,16 +280,19 @@ def integrate_ensemble(
     out = np.full((y0s.shape[0], grid.shape[0], dim), np.nan)
     status = np.zeros(y0s.shape[0], dtype=np.int64)
     steps = np.zeros(y0s.shape[0], dtype=np.int64)
-    args = (chain_field_c, no_event_c, no_monitor_c, chain_params(widths), y0s, opts["t_end"], opts["rtol"],
-            opts["atol"], get_tableau(opts["method"]).as_tuple(), grid, opts["max_norm"], opts["max_steps"],
-            out, status, steps)
+    args = (address_of(kernels.chain_field_c, FIELD_SIG, "field"), chain_params(widths), c_array(y0s),
+            opts["t_end"], opts["rtol"], opts["atol"], *get_tableau(opts["method"]).as_tuple(), c_array(grid),
+            opts["max_norm"], opts["max_steps"], out, status, steps)
+    n_threads = max(1, min(nb.get_num_threads(), y0s.shape[0]))
     if backend == "prange":
-        _ensemble_prange(*args)
-    else:
+        _ensemble_prange(*args, 0, 1)
+    elif n_threads == 1:
+        _ensemble_rows(*args, 0, 1)
+    else:  # one GIL-free compiled loop per thread over rows t, t + T, t + 2T, ...
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=max(1, nb.get_num_threads())) as pool:
-            list(pool.map(lambda k: _ensemble_one(*args, k), range(y0s.shape[0])))
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            list(pool.map(lambda t: _ensemble_rows(*args, t, n_threads), range(n_threads)))
     return EnsembleResult(grid, out, status, steps, state_shapes(widths))
 
 

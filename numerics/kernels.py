@@ -24,8 +24,9 @@ The projected (sphere) flow of theory-notes §4 in the rescaled time
 
 All fields exist in two forms: plain ``@njit`` functions on arrays (for Python callers and
 tests) and ``@cfunc`` functions with the C signature :data:`FIELD_SIG` that the compiled
-Runge–Kutta driver of :mod:`numerics.rk` takes as a first-class function (so the driver is
-compiled once and cached on disk, whatever field it integrates).
+Runge–Kutta driver of :mod:`numerics.rk` calls through its address (so the driver is
+compiled once and cached on disk, whatever field it integrates). The C functions
+``chain_field_c`` and ``projected_field_c`` are built on first access.
 
 Parameter vector ``p`` (float64) shared by the fields and the monitors:
 ``p[0] = L``, ``p[1:L] = (m1, ..., m_{L-1})``, ``p[L:L+N_SLOTS]`` free slots for monitors,
@@ -62,22 +63,13 @@ MONITOR_SIG = types.int64(
     types.int64,
 )
 
+# The state layout is defined once, in theory.reduced (flattened order a, W^{L-1}, ..., W^2, u).
+from theory.reduced import state_dimension, state_shapes  # noqa: E402,F401  (re-exported)
+
 N_SLOTS = 4
 _BLAS_MIN = 1024  # matrix blocks with at least this many entries use np.dot (BLAS gemv)
 
 
-def state_dimension(widths) -> int:
-    """Length of the flattened reduced state ``(a, W^{L-1}, ..., W^2, u)``."""
-    widths = tuple(int(m) for m in widths)
-    return widths[-1] + sum(widths[k] * widths[k - 1] for k in range(1, len(widths))) + widths[0]
-
-
-def state_shapes(widths) -> tuple:
-    """Shapes of the factors ``(a, W^{L-1}, ..., W^2, u)`` of the flattened state."""
-    widths = tuple(int(m) for m in widths)
-    depth = len(widths) + 1
-    mats = [(widths[k - 1], widths[k - 2]) for k in range(depth - 1, 1, -1)]
-    return ((widths[-1],), *mats, (widths[0],))
 
 
 def chain_params(widths, slots=(0.0, 0.0, 0.0, 0.0)) -> np.ndarray:
@@ -116,8 +108,8 @@ def chain_field_p(y, out, p):
         w_off -= rows * cols
         r_new = r_prev + cols
         if rows * cols >= _BLAS_MIN:  # large blocks: BLAS gemv (deterministic, single product)
-            block = y[w_off : w_off + rows * cols].reshape(rows, cols)
-            p[r_new : r_new + rows] = np.dot(block, p[r_prev : r_prev + cols])
+            block = y[w_off : w_off + rows * cols].reshape((rows, cols))
+            np.dot(block, p[r_prev : r_prev + cols], p[r_new : r_new + rows])
         else:
             for i in range(rows):
                 acc = 0.0
@@ -147,8 +139,8 @@ def chain_field_p(y, out, p):
                 out[base + j] = qi * p[r_start + j]
         q_new = q_prev + rows
         if rows * cols >= _BLAS_MIN:
-            block = y[w_off : w_off + rows * cols].reshape(rows, cols)
-            p[q_new : q_new + cols] = np.dot(p[q_prev : q_prev + rows], block)
+            block = y[w_off : w_off + rows * cols].reshape((rows, cols))
+            np.dot(p[q_prev : q_prev + rows], block, p[q_new : q_new + cols])
         else:
             for j in range(cols):
                 p[q_new + j] = 0.0
@@ -181,14 +173,34 @@ def projected_field_p(z, out, p):
     return energy
 
 
-@nb.cfunc(FIELD_SIG, cache=True, nopython=True)
-def chain_field_c(t, y_ptr, out_ptr, n, p_ptr, n_p):
-    chain_field_p(nb.carray(y_ptr, (n,)), nb.carray(out_ptr, (n,)), nb.carray(p_ptr, (n_p,)))
+def _make_chain_field_c():
+    @nb.cfunc(FIELD_SIG, cache=True, nopython=True)
+    def chain_field_c(t, y_ptr, out_ptr, n, p_ptr, n_p):
+        chain_field_p(nb.carray(y_ptr, (n,)), nb.carray(out_ptr, (n,)), nb.carray(p_ptr, (n_p,)))
+
+    return chain_field_c
 
 
-@nb.cfunc(FIELD_SIG, cache=True, nopython=True)
-def projected_field_c(t, z_ptr, out_ptr, n, p_ptr, n_p):
-    projected_field_p(nb.carray(z_ptr, (n,)), nb.carray(out_ptr, (n,)), nb.carray(p_ptr, (n_p,)))
+def _make_projected_field_c():
+    @nb.cfunc(FIELD_SIG, cache=True, nopython=True)
+    def projected_field_c(t, z_ptr, out_ptr, n, p_ptr, n_p):
+        projected_field_p(nb.carray(z_ptr, (n,)), nb.carray(out_ptr, (n,)), nb.carray(p_ptr, (n_p,)))
+
+    return projected_field_c
+
+
+#: C functions (:data:`FIELD_SIG`) built on first access (module ``__getattr__``), so importing
+#: this module compiles nothing and a process compiles or loads only the fields it integrates.
+_LAZY_CFUNCS = {"chain_field_c": _make_chain_field_c, "projected_field_c": _make_projected_field_c}
+
+
+def __getattr__(name: str):
+    make = _LAZY_CFUNCS.get(name)
+    if make is None:
+        raise AttributeError(f"module 'numerics.kernels' has no attribute {name!r}")
+    value = make()
+    globals()[name] = value
+    return value
 
 
 def chain_field(y: np.ndarray, widths) -> np.ndarray:

@@ -31,6 +31,9 @@ from numbers import Real
 
 import numba
 import numpy as np
+
+from numerics.history import TrainingHistory
+from numerics.init import gaussian_arrays
 from scipy.integrate import solve_ivp
 
 from numerics.data import _check_int
@@ -104,14 +107,14 @@ def random_mask(shape=(10, 10), fraction: float = 0.5, seed: int = 0) -> np.ndar
 
 def init_factors(shape, depth: int = 3, scale: float = 1e-3, seed: int = 0, inner_dim: int | None = None) -> list[np.ndarray]:
     r"""``[W1 (k, n_cols), W2 (k, k), ..., WL (n_rows, k)]`` with i.i.d. :math:`\mathcal N(0, \varepsilon^2)`
-    entries, :math:`\varepsilon` = ``scale``, ``k = inner_dim`` (default ``max(shape)``); seeded."""
+    entries, :math:`\varepsilon` = ``scale``, ``k = inner_dim`` (default ``max(shape)``); seeded
+    (:func:`numerics.init.gaussian_arrays`, the one Gaussian family)."""
     rows, cols = _check_shape(shape)
     depth = _check_int(depth, "depth", 2)
     scale = _check_positive(scale, "scale")
     inner = max(rows, cols) if inner_dim is None else _check_int(inner_dim, "inner_dim", 1)
     shapes = [(inner, cols)] + [(inner, inner)] * (depth - 2) + [(rows, inner)]
-    rng = np.random.default_rng(_check_int(seed, "seed", 0))
-    return [rng.normal(0.0, scale, size=s) for s in shapes]
+    return gaussian_arrays(shapes, scale, _check_int(seed, "seed", 0))
 
 
 def _check_problem(M, mask, factors):
@@ -207,21 +210,40 @@ def alignment(matrix, target) -> tuple[float, float]:
 
 
 @dataclass
-class FactorizationHistory:
-    r"""Result of :func:`train_factorization`: ``loss[k]`` before update ``k``; at ``record_steps``
-    the singular values of the product (``singular_values``, rows sorted decreasingly) and its
-    alignment with the top singular pair of :math:`P_\Omega(M)` (``alignments``, pairs of cosines);
-    ``factors`` final; ``diverged``/``message`` as for ``train_network``."""
+class FactorizationHistory(TrainingHistory):
+    r"""Result of :func:`train_factorization`: a :class:`numerics.history.TrainingHistory` (same
+    field names as every trainer's; ``weights`` are the final factors ``[W1, ..., WL]``,
+    ``activation`` is ``"linear"``) with, at ``record_steps``, the singular values of the product
+    (``singular_values``, rows sorted decreasingly) and its alignment with the top singular pair of
+    :math:`P_\Omega(M)` (``alignments``, pairs of cosines); ``snapshots`` only with
+    ``keep_snapshots=True``. ``factors`` is kept as a read-only name for ``weights``."""
 
-    loss: np.ndarray
-    record_steps: np.ndarray
-    singular_values: np.ndarray
-    alignments: np.ndarray
-    factors: list[np.ndarray]
-    diverged: bool
-    message: str
-    lr: float
-    snapshots: list[list[np.ndarray]] = field(default_factory=list)
+    singular_values: np.ndarray = field(default=None, kw_only=True)
+    alignments: np.ndarray = field(default=None, kw_only=True)
+
+    @property
+    def factors(self) -> list[np.ndarray]:
+        return self.weights
+
+    def _display_rows(self):
+        rows = super()._display_rows()
+        if self.singular_values is not None and len(self.singular_values):
+            rows.append(("final singular values", list(self.singular_values[-1][:4])))
+        return rows
+
+
+def _history(loss, record_steps, snapshots, factors, diverged, message, lr, steps, M, mask, start,
+             singular, aligned) -> FactorizationHistory:
+    r"""The history of both drivers; ``final_loss`` is :math:`\frac12\|P_\Omega(W^L\cdots W^1 - M)\|_F^2`
+    of the final factors (non-finite after divergence)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = np.where(mask, product(factors) - M, 0.0)
+        final_loss = 0.5 * float(np.sum(residual * residual))
+    return FactorizationHistory(
+        loss=loss, record_steps=np.asarray(record_steps), snapshots=snapshots, weights=factors,
+        diverged=diverged, message=message, lr=lr, activation="linear", steps=steps, final_loss=final_loss,
+        wall_time=time.perf_counter() - start, singular_values=np.asarray(singular), alignments=np.asarray(aligned),
+    )
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -321,17 +343,8 @@ def train_factorization(
         if record_steps[-1] != steps:
             record(steps)
         message = f"completed {steps} steps"
-    return FactorizationHistory(
-        loss=loss,
-        record_steps=np.asarray(record_steps),
-        singular_values=np.asarray(singular),
-        alignments=np.asarray(aligned),
-        factors=current(),
-        diverged=diverged,
-        message=message,
-        lr=lr,
-        snapshots=snapshots,
-    )
+    return _history(loss, record_steps, snapshots, current(), diverged, message, lr, steps, M, mask, start,
+                    singular, aligned)
 
 
 def train_factorization_numpy(
@@ -385,17 +398,8 @@ def train_factorization_numpy(
         if record_steps[-1] != steps:
             record(steps, product(factors))
         message = f"completed {steps} steps"
-    return FactorizationHistory(
-        loss=loss,
-        record_steps=np.asarray(record_steps),
-        singular_values=np.asarray(singular),
-        alignments=np.asarray(aligned),
-        factors=factors,
-        diverged=diverged,
-        message=message,
-        lr=lr,
-        snapshots=snapshots,
-    )
+    return _history(loss, record_steps, snapshots, factors, diverged, message, lr, steps, M, mask, start,
+                    singular, aligned)
 
 
 # ------------------------------------------------------------------- effective-model blow-up

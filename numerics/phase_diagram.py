@@ -28,6 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from numerics.fit import fit_power
+
 from numerics.sweep import ResultStore, SweepReport, run_sweep
 from numerics.two_layer import (
     _check_finite,
@@ -47,6 +49,7 @@ __all__ = [
     "theoretical_regime",
     "heuristic_slope",
     "phase_point",
+    "check_grid",
     "fit_slope",
     "classify_slope",
     "PhaseDiagram",
@@ -134,7 +137,7 @@ def phase_point(
         "final_loss": run.final_loss,
         "loss_ratio": run.final_loss / initial_loss,
         "status": run.status,
-        "steps": run.steps,
+        "steps": run.steps_done,
         "halvings": run.halvings,
         "seconds": run.seconds,
     }
@@ -142,25 +145,16 @@ def phase_point(
 
 def fit_slope(widths: Sequence[float], values: Sequence[float]) -> tuple[float, float, float]:
     r"""Least-squares fit :math:`\log v = s\log m + c`; returns :math:`(s, c, \mathrm{stderr}(s))`
-    (stderr ``nan`` for two distinct widths). ``widths`` and ``values`` may repeat widths (seeds)."""
+    (stderr ``nan`` for two distinct widths). ``widths`` and ``values`` may repeat widths (seeds).
+    The fit is :func:`numerics.fit.fit_power`, the project's one line fit."""
     m = np.asarray(widths, dtype=float)
     v = np.asarray(values, dtype=float)
     if m.shape != v.shape or m.ndim != 1:
         raise ValueError(f"widths, values: need equal 1-d shapes, got {m.shape} and {v.shape}")
     if np.unique(m).size < 2:
         raise ValueError("widths: need at least two distinct widths to fit a slope")
-    if np.any(m <= 0) or np.any(~np.isfinite(v)) or np.any(v <= 0):
-        raise ValueError("widths, values: must be positive and finite (log-log fit)")
-    x, z = np.log(m), np.log(v)
-    design = np.vstack([x, np.ones_like(x)]).T
-    (slope, intercept), *_ = np.linalg.lstsq(design, z, rcond=None)
-    dof = x.size - 2
-    if dof > 0:
-        resid = z - design @ np.array([slope, intercept])
-        stderr = float(np.sqrt(resid @ resid / dof / np.sum((x - x.mean()) ** 2)))
-    else:
-        stderr = float("nan")
-    return float(slope), float(intercept), stderr
+    fit = fit_power(m, v, names=("widths", "values"))
+    return fit.slope, fit.intercept, fit.stderr
 
 
 def classify_slope(slope: float, threshold: float = 0.1) -> str:
@@ -228,6 +222,22 @@ def _grid_values(name: str, values: Sequence[float]) -> np.ndarray:
     return arr
 
 
+def check_grid(
+    gammas: Sequence[float], gamma_primes: Sequence[float], widths: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Check a grid before any work: finite ``gammas``/``gamma_primes``, at least two distinct even
+    ``widths`` >= 2. Returns them as arrays and a tuple of ints."""
+    g = _grid_values("gammas", gammas)
+    gp = _grid_values("gamma_primes", gamma_primes)
+    try:
+        checked = tuple(int(m) for m in widths)
+    except (TypeError, ValueError):
+        raise ValueError(f"widths: need at least two distinct even integer widths >= 2, got {widths!r}") from None
+    if len(set(checked)) < 2 or any(m < 2 or m % 2 or m != w for m, w in zip(checked, widths)):
+        raise ValueError(f"widths: need at least two distinct even widths >= 2, got {tuple(widths)}")
+    return g, gp, checked
+
+
 def phase_diagram(
     gammas: Sequence[float],
     gamma_primes: Sequence[float],
@@ -241,6 +251,7 @@ def phase_diagram(
     progress: bool = True,
     threshold: float = 0.1,
     connect_timeout: float = 10.0,
+    worker_timeout: float = 60.0,
     **run_options,
 ) -> PhaseDiagram:
     r"""Run the grid ``gammas × gamma_primes × widths × seeds`` through :func:`numerics.sweep.run_sweep`
@@ -251,11 +262,7 @@ def phase_diagram(
     point, at loss ≈ 0.18× the initial one for ReLU at γ ≥ 1.5, γ' ≤ −0.5). Runs cut off at
     ``max_steps`` are still moving and are left out; a point with fewer than two usable widths is
     ``"unresolved"`` (slope ``nan``) and counts as a disagreement in :meth:`PhaseDiagram.agreement`."""
-    g = _grid_values("gammas", gammas)
-    gp = _grid_values("gamma_primes", gamma_primes)
-    widths = tuple(int(m) for m in widths)
-    if len(set(widths)) < 2 or any(m < 2 or m % 2 for m in widths):
-        raise ValueError(f"widths: need at least two distinct even widths >= 2, got {widths}")
+    g, gp, widths = check_grid(gammas, gamma_primes, widths)
     seeds = tuple(seeds)
     if not seeds:
         raise ValueError("seeds: need at least one seed")
@@ -286,7 +293,7 @@ def phase_diagram(
     report = run_sweep(
         phase_point, params, store=store, scheduler=scheduler, workers=workers, progress=progress,
         label=f"phase diagram ({activation})", prepare=functools.partial(warm_up, activation),
-        connect_timeout=connect_timeout,
+        connect_timeout=connect_timeout, worker_timeout=worker_timeout,
     )
     shape = (g.size, gp.size, len(widths), len(seeds))
     rd = np.array([r["rd_w"] for r in report.results], dtype=float).reshape(shape)

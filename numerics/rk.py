@@ -25,13 +25,15 @@ side, the event function and the step monitor are passed as first-class C functi
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core.extending import intrinsic
 
-from numerics.kernels import EVENT_SIG, MONITOR_SIG
+from numerics.kernels import EVENT_SIG, FIELD_SIG, MONITOR_SIG
 
 SAFETY = 0.9
 MIN_FACTOR = 0.2
@@ -318,17 +320,83 @@ def get_tableau(method: str) -> ButcherTableau:
     return TABLEAUS[key]
 
 
-# ----------------------------------------------------------------------------- no-op callbacks
+# ----------------------------------------------------------------------------- calls through C addresses
 
 
-@nb.cfunc(EVENT_SIG, cache=True, nopython=True)
-def no_event_c(t, y_ptr, n, p_ptr, n_p):
-    return 1.0
+def _array_data(context, builder, aryty, value):
+    ary = context.make_array(aryty)(context, builder, value)
+    return ary.data, ary.nitems
 
 
-@nb.cfunc(MONITOR_SIG, cache=True, nopython=True)
-def no_monitor_c(t, y_ptr, f_ptr, n, p_ptr, n_p):
-    return 0
+@intrinsic
+def _call_field(typingctx, addr, t, y, out, p):
+    """``field(t, y.data, out.data, len(y), p.data, len(p))`` for the C function at address
+    ``addr`` (signature :data:`numerics.kernels.FIELD_SIG`)."""
+    sig = types.void(types.intp, types.float64, y, out, p)
+
+    def codegen(context, builder, signature, args):
+        addr_v, t_v, y_v, out_v, p_v = args
+        dptr = ir.DoubleType().as_pointer()
+        i64 = ir.IntType(64)
+        fnty = ir.FunctionType(ir.VoidType(), [ir.DoubleType(), dptr, dptr, i64, dptr, i64])
+        fn = builder.inttoptr(addr_v, fnty.as_pointer())
+        y_data, n = _array_data(context, builder, signature.args[2], y_v)
+        out_data, _ = _array_data(context, builder, signature.args[3], out_v)
+        p_data, n_p = _array_data(context, builder, signature.args[4], p_v)
+        builder.call(fn, [t_v, y_data, out_data, n, p_data, n_p])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def _call_event(typingctx, addr, t, y, p):
+    """``event(t, y.data, len(y), p.data, len(p))`` for the C function at ``addr``
+    (:data:`numerics.kernels.EVENT_SIG`)."""
+    sig = types.float64(types.intp, types.float64, y, p)
+
+    def codegen(context, builder, signature, args):
+        addr_v, t_v, y_v, p_v = args
+        dptr = ir.DoubleType().as_pointer()
+        i64 = ir.IntType(64)
+        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType(), dptr, i64, dptr, i64])
+        fn = builder.inttoptr(addr_v, fnty.as_pointer())
+        y_data, n = _array_data(context, builder, signature.args[2], y_v)
+        p_data, n_p = _array_data(context, builder, signature.args[3], p_v)
+        return builder.call(fn, [t_v, y_data, n, p_data, n_p])
+
+    return sig, codegen
+
+
+@intrinsic
+def _call_monitor(typingctx, addr, t, y, f, p):
+    """``monitor(t, y.data, f.data, len(y), p.data, len(p))`` for the C function at ``addr``
+    (:data:`numerics.kernels.MONITOR_SIG`)."""
+    sig = types.int64(types.intp, types.float64, y, f, p)
+
+    def codegen(context, builder, signature, args):
+        addr_v, t_v, y_v, f_v, p_v = args
+        dptr = ir.DoubleType().as_pointer()
+        i64 = ir.IntType(64)
+        fnty = ir.FunctionType(i64, [ir.DoubleType(), dptr, dptr, i64, dptr, i64])
+        fn = builder.inttoptr(addr_v, fnty.as_pointer())
+        y_data, n = _array_data(context, builder, signature.args[2], y_v)
+        f_data, _ = _array_data(context, builder, signature.args[3], f_v)
+        p_data, n_p = _array_data(context, builder, signature.args[4], p_v)
+        return builder.call(fn, [t_v, y_data, f_data, n, p_data, n_p])
+
+    return sig, codegen
+
+
+def address_of(cfunc, signature, argument: str) -> int:
+    """The C address of a ``numba.cfunc`` compiled with ``signature`` (checked: the driver calls
+    it through a fixed function-pointer type, so a wrong signature must never reach it)."""
+    sig = getattr(cfunc, "_sig", None)
+    if not hasattr(cfunc, "address") or sig is None:
+        raise TypeError(f"{argument}: expected a numba.cfunc with signature {signature}, got {type(cfunc).__name__}")
+    if sig != signature:
+        raise TypeError(f"{argument}: expected a numba.cfunc with signature {signature}, got one with {sig}")
+    return int(cfunc.address)
 
 
 def make_event(g) -> object:
@@ -348,8 +416,10 @@ def make_event(g) -> object:
 
 
 @nb.njit(cache=True, nogil=True)
-def _call_field(field, t, y, out, p):
-    field(t, y.ctypes, out.ctypes, y.shape[0], p.ctypes, p.shape[0])
+def _copy(dst, src):
+    """``dst[:] = src`` for equal lengths (a loop: no broadcasting checks to compile)."""
+    for i in range(src.shape[0]):
+        dst[i] = src[i]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -471,9 +541,11 @@ def _dense_eval(kind, dense, n_rows, y, h, x, out):
 
 
 @nb.njit(cache=True, nogil=True)
-def _event_value(event, which, t, y, p, max_norm):
-    if which == 0:
-        return event(t, y.ctypes, y.shape[0], p.ctypes, p.shape[0])
+def _event_value(event, t, y, p, max_norm):
+    """The user event at C address ``event``, or (``event == 0``) the norm event
+    :math:`\\|y\\|_2 - ` ``max_norm``."""
+    if event != 0:
+        return _call_event(event, t, y, p)
     return _norm2(y) - max_norm
 
 
@@ -489,7 +561,7 @@ def _crosses(g_old, g_new, direction):
 
 
 @nb.njit(cache=True, nogil=True)
-def _locate(event, which, p, max_norm, g_lo, g_hi, kind, dense, n_rows, y, h, t, out):
+def _locate(event, p, max_norm, g_lo, g_hi, kind, dense, n_rows, y, h, t, out):
     """Root of the event function on the step's interpolant (Illinois regula falsi in x);
     returns x in (0, 1] and leaves the state at the root in ``out``."""
     x_lo, x_hi = 0.0, 1.0
@@ -503,7 +575,7 @@ def _locate(event, which, p, max_norm, g_lo, g_hi, kind, dense, n_rows, y, h, t,
         if not (x_lo < x < x_hi):
             x = 0.5 * (x_lo + x_hi)
         _dense_eval(kind, dense, n_rows, y, h, x, out)
-        g = _event_value(event, which, t + x * h, out, p, max_norm)
+        g = _event_value(event, t + x * h, out, p, max_norm)
         if g == 0.0:
             x_hi = x
             break
@@ -548,14 +620,16 @@ def _initial_step(field, p, t0, y0, f0, interval, error_order, rtol, atol, y1, f
 @nb.njit(cache=True, nogil=True)
 def _grow_rows(buf, count):
     new = np.empty((2 * buf.shape[0] + 1, buf.shape[1]))
-    new[:count] = buf[:count]
+    for k in range(count):
+        _copy(new[k], buf[k])
     return new
 
 
 @nb.njit(cache=True, nogil=True)
 def _grow(buf, count):
     new = np.empty(2 * buf.shape[0] + 1)
-    new[:count] = buf[:count]
+    for k in range(count):
+        new[k] = buf[k]
     return new
 
 
@@ -570,7 +644,16 @@ def rk_solve(
     t_end,
     rtol,
     atol,
-    tableau,
+    A,
+    B,
+    C,
+    E,
+    E3,
+    P,
+    D,
+    n_stages,
+    error_order,
+    kind,
     t_eval,
     use_event,
     event_direction,
@@ -581,7 +664,11 @@ def rk_solve(
 ):
     """Integrate ``y' = field(t, y)`` from ``(t0, y0)`` to ``t_end`` (``t_end > t0``).
 
-    ``tableau``: :meth:`ButcherTableau.as_tuple`. ``t_eval``: increasing output times in
+    ``field``, ``event``, ``monitor``: C addresses (``cfunc.address``, see :func:`address_of`) of
+    functions with the signatures :data:`numerics.kernels.FIELD_SIG`, ``EVENT_SIG``,
+    ``MONITOR_SIG``; ``event = 0`` / ``monitor = 0``: none. Every argument has one fixed type, so
+    this driver is compiled once (and cached on disk) for every field. ``A, ..., kind``:
+    :meth:`ButcherTableau.as_tuple`. ``t_eval``: increasing output times in
     ``[t0, t_end]``, or an empty array to record every accepted step. ``use_event``: whether to
     watch ``event`` (``event_direction`` as in SciPy, terminal or not). ``max_norm``: terminal
     event ``||y||_2 = max_norm`` (``inf`` to disable). ``monitor``: called after every accepted
@@ -589,7 +676,6 @@ def rk_solve(
     (order checks). Returns ``(status, ts, ys, n_out, t_events, y_events, n_events, n_accepted,
     n_rejected, nfev, monitor_code, t, y, f)``.
     """
-    A, B, C, E, E3, P, D, n_stages, error_order, kind = tableau
     n = y0.shape[0]
     n_ext = A.shape[0]
     n_rows = P.shape[1] if kind == 0 else 3 + D.shape[0]
@@ -612,12 +698,12 @@ def rk_solve(
     i_eval = 0
     if record_all:
         ts[0] = t
-        ys[0] = y
+        _copy(ys[0], y)
         n_out = 1
     else:
         while i_eval < t_eval.shape[0] and t_eval[i_eval] <= t:
             ts[n_out] = t_eval[i_eval]
-            ys[n_out] = y
+            _copy(ys[n_out], y)
             n_out += 1
             i_eval += 1
     t_events = np.empty(4)
@@ -630,8 +716,9 @@ def rk_solve(
     for i in range(n):
         if not np.isfinite(y[i]) or not np.isfinite(K[0, i]):
             status = STATUS_NONFINITE
-    g_user = _event_value(event, 0, t, y, p, max_norm) if use_event else 1.0
-    g_norm = _event_value(event, 1, t, y, p, max_norm)
+    use_event = use_event and event != 0
+    g_user = _event_value(event, t, y, p, max_norm) if use_event else 1.0
+    g_norm = _norm2(y) - max_norm
     if status == STATUS_END and g_norm >= 0.0:
         status = STATUS_THRESHOLD
     if fixed_step > 0.0:
@@ -702,18 +789,18 @@ def rk_solve(
         dense_ready = False
         stop_x = 2.0
         stop_status = STATUS_END
-        g_user_new = _event_value(event, 0, t_new, y_new, p, max_norm) if use_event else 1.0
-        g_norm_new = _event_value(event, 1, t_new, y_new, p, max_norm)
+        g_user_new = _event_value(event, t_new, y_new, p, max_norm) if use_event else 1.0
+        g_norm_new = _norm2(y_new) - max_norm
         if use_event and _crosses(g_user, g_user_new, event_direction):
             _prepare_dense(field, p, kind, t, y, y_new, h, A, C, P, D, n_stages, K, dense, y_tmp)
             nfev += n_ext - n_stages - 1
             dense_ready = True
-            x = _locate(event, 0, p, max_norm, g_user, g_user_new, kind, dense, n_rows, y, h, t, y_ev)
+            x = _locate(event, p, max_norm, g_user, g_user_new, kind, dense, n_rows, y, h, t, y_ev)
             if n_events == t_events.shape[0]:
                 t_events = _grow(t_events, n_events)
                 y_events = _grow_rows(y_events, n_events)
             t_events[n_events] = t + x * h
-            y_events[n_events] = y_ev
+            _copy(y_events[n_events], y_ev)
             n_events += 1
             if event_terminal:
                 stop_x = x
@@ -723,7 +810,7 @@ def rk_solve(
                 _prepare_dense(field, p, kind, t, y, y_new, h, A, C, P, D, n_stages, K, dense, y_tmp)
                 nfev += n_ext - n_stages - 1
                 dense_ready = True
-            x = _locate(event, 1, p, max_norm, g_norm, g_norm_new, kind, dense, n_rows, y, h, t, y_tmp)
+            x = _locate(np.intp(0), p, max_norm, g_norm, g_norm_new, kind, dense, n_rows, y, h, t, y_tmp)
             if x < stop_x:
                 stop_x = x
                 stop_status = STATUS_THRESHOLD
@@ -738,13 +825,13 @@ def rk_solve(
                 ts = _grow(ts, n_out)
                 ys = _grow_rows(ys, n_out)
             ts[n_out] = t_stop
-            ys[n_out] = y_new if stop_x > 1.0 else y_ev
+            _copy(ys[n_out], y_new if stop_x > 1.0 else y_ev)
             n_out += 1
         else:
             while i_eval < t_eval.shape[0] and t_eval[i_eval] <= t_stop:
                 te = t_eval[i_eval]
                 if te == t_new:
-                    ys[n_out] = y_new
+                    _copy(ys[n_out], y_new)
                 else:
                     if not dense_ready:
                         _prepare_dense(field, p, kind, t, y, y_new, h, A, C, P, D, n_stages, K, dense, y_tmp)
@@ -756,15 +843,15 @@ def rk_solve(
                 i_eval += 1
         if stop_x <= 1.0:
             t = t_stop
-            y[:] = y_ev
+            _copy(y, y_ev)
             _call_field(field, t, y, K[0], p)
             nfev += 1
             status = stop_status
             break
         t = t_new
-        y[:] = y_new
-        K[0] = K[n_stages]
-        code = monitor(t, y.ctypes, K[0].ctypes, n, p.ctypes, p.shape[0])
+        _copy(y, y_new)
+        _copy(K[0], K[n_stages])
+        code = _call_monitor(monitor, t, y, K[0], p) if monitor != 0 else 0
         if code != 0:
             monitor_code = code
             status = STATUS_MONITOR
@@ -828,20 +915,24 @@ def solve(
     monitor=None,
     fixed_step: float = 0.0,
 ) -> RKResult:
-    """Python entry to the compiled driver (arguments already validated by the caller)."""
-    tab = get_tableau(method).as_tuple()
-    t_eval = np.empty(0) if t_eval is None else np.ascontiguousarray(t_eval, dtype=np.float64)
+    """Python entry to the compiled driver (arguments already validated by the caller).
+
+    ``field``, ``event``, ``monitor``: ``numba.cfunc`` objects with the signatures
+    :data:`numerics.kernels.FIELD_SIG`, ``EVENT_SIG``, ``MONITOR_SIG`` (``event``/``monitor``
+    may be None); the driver receives their addresses (:func:`address_of`)."""
+    tab = get_tableau(method)
+    t_eval = _EMPTY if t_eval is None else c_array(t_eval)
     out = rk_solve(
-        field,
-        no_event_c if event is None else event,
-        no_monitor_c if monitor is None else monitor,
-        p,
+        address_of(field, FIELD_SIG, "field"),
+        0 if event is None else address_of(event, EVENT_SIG, "event"),
+        0 if monitor is None else address_of(monitor, MONITOR_SIG, "monitor"),
+        c_array(p),
         float(t0),
-        np.ascontiguousarray(y0, dtype=np.float64),
+        c_array(y0),
         float(t_end),
         float(rtol),
         float(atol),
-        tab,
+        *tab.as_tuple(),
         t_eval,
         event is not None,
         float(event_direction),
@@ -854,11 +945,11 @@ def solve(
     return RKResult(int(status), ts, ys, t_ev, y_ev, int(n_acc), int(n_rej), int(nfev), int(code), float(t_f), y_f, f_f)
 
 
-def compile_time_first_call() -> float:
-    """Seconds taken by the first call of the driver in this process (loads the on-disk cache,
-    or compiles when there is none)."""
-    from numerics.kernels import chain_field_c, chain_params
+_EMPTY = np.empty(0)
 
-    start = time.perf_counter()
-    solve(chain_field_c, chain_params((1, 1)), np.ones(3) * 0.1, 1e-3)
-    return time.perf_counter() - start
+
+def c_array(x) -> np.ndarray:
+    """``x`` as a writable C-contiguous float64 array: the one array type the driver is compiled
+    for (a read-only array would be a second specialization)."""
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    return arr if arr.flags.writeable else arr.copy()

@@ -22,12 +22,26 @@ On a synthetic curve :math:`\log L = \ell_0 - \sum_j\Delta_j S((k - c_j)/w_j)` (
 the boundaries are the roots of :math:`(k+1)\sum_j (\Delta_j/w_j)S'(\cdot) = \rho\max`, which the
 tests compute independently (root finding on the analytic rate).
 
-**Plateau length.** Two-layer, :math:`a_k, w_k \sim N(0, \varepsilon^2)`, :math:`\sigma'(0) = 1`,
-:math:`\alpha = 1`: near 0, :math:`\dot a_k = w_k^\top v'`, :math:`\dot w_k = a_k v'` with
-:math:`v' = \frac1n\sum_i y_i\tilde x_i`, so :math:`(a_k, w_k^\top\hat v)` grows by the factor
-:math:`1 + \eta\|v'\|` per GD step and :math:`f \propto \varepsilon^2(1+\eta\|v'\|)^{2k}`: the
-initial plateau ends at :math:`k_1(\varepsilon) = \log(1/\varepsilon)/\log(1 + \eta\|v'\|) + C`
-(the :math:`\log(1/\varepsilon)` law of theory-notes §1 for depth 2).
+**Plateau length.** Two-layer, :math:`a_k, w_k \sim N(0, \varepsilon^2)`, :math:`\alpha = 1`,
+loss :math:`\frac1{2n}\sum_i (f(x_i) - y_i)^2`, activation with :math:`c = \sigma'(0) \ne 0`
+(:math:`\sigma(0) = 0`). Near 0, :math:`f(x) \approx c\sum_k a_k\, w_k^\top\tilde x`, so
+:math:`\partial L/\partial a_k \approx -c\, w_k^\top v'` and
+:math:`\partial L/\partial w_k \approx -c\, a_k v'` with :math:`v' = \frac1n\sum_i y_i\tilde x_i`.
+One GD step maps :math:`(a_k, w_k^\top\hat v)` by the matrix
+:math:`\begin{pmatrix}1 & \eta c\|v'\| \\ \eta c\|v'\| & 1\end{pmatrix}`, whose growing eigenvalue is
+:math:`1 + \eta|c|\|v'\|` (mode :math:`a_k + \mathrm{sign}(c)\,w_k^\top\hat v`). So
+:math:`f \propto \varepsilon^2(1+\eta|c|\|v'\|)^{2k}` and the initial plateau ends at
+
+.. math::
+
+    k_1(\varepsilon) = \frac{\log(1/\varepsilon)}{\log(1 + \eta\,|\sigma'(0)|\,\|v'\|)} + C
+
+(the :math:`\log(1/\varepsilon)` law of theory-notes §1 for depth 2). The slope depends on
+:math:`\sigma'(0)`: 1 for tanh and sin, 1/2 for ``sigmoid_shifted`` (:math:`= \tanh(z/2)`) and
+``softplus_shifted`` (:math:`\sigma' = \mathrm{sigmoid}`), so their plateaus are about twice as long
+(the fitted/predicted ratio 1.90 that a prediction with :math:`c = 1` gave for ``sigmoid_shifted``).
+ReLU (no derivative at 0) and multiplicity > 1 (:math:`\sigma'(0) = 0`: no exponential growth at
+leading order) have no such prediction and are refused.
 
 **Amplitudes.** :math:`A_k = |a_k|\,\|w_k\|`; their empirical distribution moves most during the
 descents: the 1-d Wasserstein distance between consecutive snapshots
@@ -41,6 +55,8 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+
+from numerics.fit import fit_slope
 
 from numerics.two_layer import (
     _check_finite,
@@ -60,8 +76,8 @@ __all__ = [
     "amplitude_distributions",
     "wasserstein_series",
     "small_init_run",
-    "plateau_scaling",
-    "PlateauScaling",
+    "plateau_length_law",
+    "PlateauLengthLaw",
 ]
 
 
@@ -162,9 +178,14 @@ def detect_stages(
     return Stages((0, first[0]), first, secondary, descents, rate, threshold)
 
 
-def predicted_plateau_slope(X: np.ndarray, y: np.ndarray, lr: float) -> float:
-    r""":math:`dk_1/d\log(1/\varepsilon) = 1/\log(1 + \eta\|v'\|)`, :math:`v' = \frac1n\sum_i y_i\tilde x_i`
-    (bias appended), for :math:`\sigma'(0) = 1`, :math:`\alpha = 1` (module docstring)."""
+def predicted_plateau_slope(X: np.ndarray, y: np.ndarray, lr: float, activation="tanh") -> float:
+    r""":math:`dk_1/d\log(1/\varepsilon) = 1/\log(1 + \eta\,|\sigma'(0)|\,\|v'\|)`,
+    :math:`v' = \frac1n\sum_i y_i\tilde x_i` (bias appended), :math:`\alpha = 1` (derivation in the
+    module docstring). :math:`\sigma'(0)` comes from the activation's SymPy expression
+    (``numerics.plateau._activation_slope``, shared with the deep-network prediction); non-smooth activations (ReLU) and
+    :math:`\sigma'(0) = 0` raise ``ValueError`` naming ``activation``."""
+    from numerics.plateau import _activation_slope as activation_slope
+
     X1 = _augment(X)
     y = np.asarray(y, dtype=float)
     if y.shape != (X1.shape[0],):
@@ -174,19 +195,20 @@ def predicted_plateau_slope(X: np.ndarray, y: np.ndarray, lr: float) -> float:
     lr = _check_finite("lr", lr)
     if lr <= 0:
         raise ValueError(f"lr: must be > 0, got {lr}")
+    slope = abs(activation_slope(activation))
     v = X1.T @ y / X1.shape[0]
     norm = float(np.linalg.norm(v))
     if norm == 0.0:
         raise ValueError("X, y: v' = (1/n) sum_i y_i x~_i is zero: no target direction, the plateau never ends")
-    return 1.0 / math.log1p(lr * norm)
+    return 1.0 / math.log1p(lr * slope * norm)
 
 
 def amplitude_distributions(run: TwoLayerRun) -> tuple[np.ndarray, list[np.ndarray]]:
     r"""Iterations and amplitudes :math:`|a_k|\,\|w_k\|` of every snapshot of ``run``."""
     if not run.snapshots:
         raise ValueError("run: has no snapshots (train with record_every > 0)")
-    steps = np.array([s for s, _, _ in run.snapshots])
-    return steps, [neuron_amplitudes(a, W) for _, a, W in run.snapshots]
+    steps = np.asarray(run.record_steps)
+    return steps, [neuron_amplitudes(a, W) for W, a in run.snapshots]  # snapshots [W, a], input to output
 
 
 def wasserstein_series(distributions: Sequence[np.ndarray]) -> np.ndarray:
@@ -225,7 +247,7 @@ def small_init_run(
 
 
 @dataclass
-class PlateauScaling:
+class PlateauLengthLaw:
     """Initial-plateau lengths against :math:`\\log(1/\\varepsilon)` and the predicted slope."""
 
     epsilons: np.ndarray
@@ -238,19 +260,20 @@ class PlateauScaling:
         return self.fitted_slope / self.predicted_slope
 
 
-def plateau_scaling(
+def plateau_length_law(
     epsilons: Sequence[float], *, lr: float = 0.2, dataset: str = "staircase", **run_options
-) -> PlateauScaling:
+) -> PlateauLengthLaw:
     r"""Run :func:`small_init_run` for each :math:`\varepsilon`, detect the initial plateau, fit its
     length against :math:`\log(1/\varepsilon)` and compare with :func:`predicted_plateau_slope`."""
     eps = np.asarray(epsilons, dtype=float)
     if eps.ndim != 1 or eps.size < 2 or np.unique(eps).size < 2:
         raise ValueError("epsilons: need at least two distinct values in (0, 1)")
+    X, y = phase_dataset(dataset)
+    predicted = predicted_plateau_slope(X, y, lr, run_options.get("activation", "tanh"))  # checked before training
     lengths = []
     for e in eps:
         run = small_init_run(float(e), lr=lr, dataset=dataset, **run_options)
         lengths.append(detect_stages(run.losses).plateau_length)
     lengths = np.array(lengths, dtype=float)
-    slope = float(np.polyfit(np.log(1.0 / eps), lengths, 1)[0])
-    X, y = phase_dataset(dataset)
-    return PlateauScaling(eps, lengths, slope, predicted_plateau_slope(X, y, lr))
+    slope = fit_slope(np.log(1.0 / eps), lengths)  # numerics.fit, the one line fit
+    return PlateauLengthLaw(eps, lengths, slope, predicted)

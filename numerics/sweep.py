@@ -12,7 +12,18 @@ written atomically (temporary file + ``os.replace``) and carries a checksum of i
 Runs execute in local processes (:class:`concurrent.futures.ProcessPoolExecutor`, 2 by default)
 or, given a scheduler address, on a Dask distributed cluster (``dask.distributed.Client``,
 optional extra ``condense[distributed]``, imported only then). Results are gathered and written by
-the calling process as each run completes. A progress bar goes to stderr.
+the calling process as each run completes. A progress bar goes to stderr; warnings and errors
+get lines of their own.
+
+Faults:
+
+* local worker processes die with the sweep: each sets the parent-death signal (Linux
+  ``prctl(PR_SET_PDEATHSIG, SIGKILL)``) and watches ``os.getppid()``, so a ``kill -9`` of the
+  sweep leaves no worker computing on;
+* Dask: a closed port fails at once (a plain TCP connect first), an address that does not answer
+  within ``connect_timeout`` fails then; with no worker attached to the scheduler the sweep says
+  it is waiting and gives up after ``worker_timeout`` seconds (:class:`NoWorkersError`); the same
+  when every worker leaves mid-sweep.
 """
 
 from __future__ import annotations
@@ -22,7 +33,10 @@ import importlib
 import json
 import math
 import os
+import signal
+import socket
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -30,12 +44,14 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from numerics._io import write_text_atomic
+from theory.ground.progress import Progress
 
 __all__ = [
     "run_key",
     "ResultStore",
     "SweepError",
     "SchedulerUnreachableError",
+    "NoWorkersError",
     "SweepReport",
     "run_sweep",
 ]
@@ -49,6 +65,10 @@ class SweepError(RuntimeError):
 
 class SchedulerUnreachableError(ValueError, ConnectionError):
     """The Dask scheduler address could not be reached (bad ``scheduler`` argument)."""
+
+
+class NoWorkersError(ValueError, TimeoutError):
+    """The Dask scheduler had no worker for ``worker_timeout`` seconds (none joined, or all left)."""
 
 
 def _func_path(func: Callable) -> str:
@@ -138,44 +158,30 @@ class ResultStore:
         return sum(1 for _ in self.directory.glob("*.json"))
 
 
-class _Progress:
-    """A one-line progress bar on stderr: ``label [#####.....] done/total (cached, failed) time``."""
+class _Progress(Progress):
+    """The sweep's progress: ``label [#####.....] done/total (cached, failed) time, ETA``
+    (:class:`theory.ground.progress.Progress`: redrawn on a terminal, occasional lines in a log)."""
 
     def __init__(self, label: str, total: int, cached: int, enabled: bool, stream=None):
-        self.label, self.total, self.cached, self.enabled = label, total, cached, enabled
-        self.stream = stream if stream is not None else sys.stderr
-        self.done = cached
+        super().__init__(total, label, stream=stream, enabled=enabled)
+        self.cached = cached
         self.failed = 0
-        self.start = time.perf_counter()
-        self._last = 0.0
-        self.draw(force=True)
+        self.update(cached, force=True)
 
     def step(self, failed: bool = False) -> None:
-        self.done += 1
         self.failed += int(failed)
-        self.draw(force=self.done == self.total)
+        self.update(self.done + 1)
 
-    def draw(self, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if not force and now - self._last < 0.2:
-            return
-        self._last = now
-        elapsed = now - self.start
+    def _text(self) -> str:
+        elapsed = self.elapsed
         computed = self.done - self.cached
         remaining = self.total - self.done
         eta = elapsed / computed * remaining if computed else math.nan
         width = 30
         filled = int(width * self.done / self.total) if self.total else width
         eta_text = f"ETA {eta:5.0f} s" if math.isfinite(eta) else "ETA     ?"
-        self.stream.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-            f"({self.cached} cached, {self.failed} failed) {elapsed:5.0f} s, {eta_text}"
-        )
-        if self.done >= self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+        return (f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"({self.cached} cached, {self.failed} failed) {elapsed:5.0f} s, {eta_text}")
 
 
 @dataclass
@@ -202,6 +208,60 @@ def _call(func_path: str, params: Mapping[str, Any]) -> dict:
     return dict(result)
 
 
+#: Seconds between two checks of the parent process by a worker's watchdog thread.
+WATCHDOG_INTERVAL = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Initializer of every local worker process: end it when the sweep's process ``parent`` dies.
+
+    On Linux the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``, set
+    through :mod:`ctypes`); everywhere a daemon thread also compares ``os.getppid()`` with
+    ``parent`` every :data:`WATCHDOG_INTERVAL` s (a worker re-parented to init has lost its sweep).
+    If the parent is already gone when the worker starts, the worker exits at once."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog remains
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watchdog() -> None:
+        while True:
+            time.sleep(WATCHDOG_INTERVAL)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watchdog, name="condense-sweep-watchdog", daemon=True).start()
+
+
+def _tcp_host_port(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of a ``tcp://host:port`` (or ``host:port``) address; ``None`` for other
+    protocols or an address without a port."""
+    text = address.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme not in ("tcp", "tls"):
+        return None
+    host, sep, port = rest.rstrip("/").rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _unreachable(address: str, reason: str, store: ResultStore) -> SchedulerUnreachableError:
+    return SchedulerUnreachableError(
+        f"scheduler: cannot reach the Dask scheduler at {address!r} ({reason}); "
+        f"nothing was started and the {len(store)} results already in {store.directory} are kept"
+    )
+
+
 def _connect(address: str, timeout: float, store: ResultStore):
     try:
         from dask.distributed import Client
@@ -210,13 +270,68 @@ def _connect(address: str, timeout: float, store: ResultStore):
             "scheduler: running on a Dask cluster needs dask.distributed; install the optional extra "
             "with: pip install 'condense[distributed]'"
         ) from exc
+    host_port = _tcp_host_port(address)
+    if host_port is not None:  # a refused connection fails now, not after the whole timeout
+        try:
+            socket.create_connection(host_port, timeout=min(timeout, 5.0)).close()
+        except ConnectionRefusedError:
+            raise _unreachable(address, "connection refused: nothing listens on that port", store) from None
+        except socket.gaierror as exc:
+            raise _unreachable(address, f"unknown host: {exc}", store) from None
+        except OSError:
+            pass  # a timeout or a route problem: let the client retry within the timeout
     try:
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise SchedulerUnreachableError(
-            f"scheduler: cannot reach the Dask scheduler at {address!r} within {timeout:g} s ({exc}); "
-            f"nothing was started and the {len(store)} results already in {store.directory} are kept"
-        ) from None
+        raise _unreachable(address, f"no answer within {timeout:g} s: {exc}", store) from None
+
+
+def _worker_count(client) -> int:
+    try:
+        return len(client.scheduler_info().get("workers", {}))
+    except Exception:  # the scheduler went away: counted as no workers
+        return 0
+
+
+def _run_on_dask(client, address: str, func_path: str, todo: dict, finish, bar: _Progress,
+                 worker_timeout: float) -> None:
+    """Submit every run of ``todo`` and pass each outcome to ``finish``; raise
+    :class:`NoWorkersError` when the scheduler has had no worker for ``worker_timeout`` s."""
+    from dask.distributed import wait as dask_wait  # waits on the default client: ``client``
+
+    no_workers_since: float | None = None
+    if _worker_count(client) == 0:
+        no_workers_since = time.monotonic()
+        bar.message(f"sweep: waiting up to {worker_timeout:g} s for a Dask worker to join the scheduler "
+                    f"at {address} (start one with: dask worker {address})")
+    futures = {client.submit(_call, func_path, params, pure=False): key for key, params in todo.items()}
+    pending = set(futures)
+    while pending:
+        try:
+            done, pending = dask_wait(list(pending), timeout=min(1.0, worker_timeout), return_when="FIRST_COMPLETED")
+            pending = set(pending)
+        except TimeoutError:  # dask's TimeoutError is the builtin one
+            done = set()
+        for future in done:
+            try:
+                outcome, error = future.result(), None
+            except Exception as exc:  # a failing run must not lose the others
+                outcome, error = None, exc
+            finish(futures[future], outcome, error)
+        if done or _worker_count(client) > 0:
+            no_workers_since = None
+            continue
+        now = time.monotonic()
+        if no_workers_since is None:
+            no_workers_since = now
+        elif now - no_workers_since >= worker_timeout:
+            for future in pending:
+                future.cancel()
+            raise NoWorkersError(
+                f"scheduler: no Dask worker attached to {address} for {worker_timeout:g} s "
+                f"({len(pending)} of {len(todo)} runs not done; the finished ones are stored); start "
+                f"workers with 'dask worker {address}' or raise --worker-timeout"
+            )
 
 
 def run_sweep(
@@ -230,6 +345,7 @@ def run_sweep(
     label: str = "sweep",
     connect_timeout: float = 10.0,
     prepare: Callable[[], None] | None = None,
+    worker_timeout: float = 60.0,
 ) -> SweepReport:
     """Run ``func(**params)`` for every ``params`` in ``params_list`` that is not stored yet.
 
@@ -237,7 +353,8 @@ def run_sweep(
     directory (created). ``scheduler``: a Dask scheduler address (``"tcp://host:8786"``) or
     ``None`` for local processes; ``workers``: local processes (1 runs in this process).
     Raises :class:`SchedulerUnreachableError` (a ``ValueError``) if the scheduler cannot be reached
-    within ``connect_timeout`` seconds, and :class:`SweepError` after the sweep if some runs raised
+    within ``connect_timeout`` seconds (at once for a closed port), :class:`NoWorkersError` (a
+    ``ValueError``) when the scheduler has no worker for ``worker_timeout`` seconds, and :class:`SweepError` after the sweep if some runs raised
     (all the others are stored). Duplicate parameter sets are run once. ``prepare``: called in this
     process before local runs start, only if some run is not stored (e.g. to compile once before the
     worker processes fork).
@@ -247,8 +364,9 @@ def run_sweep(
         raise ValueError(f"workers: must be an integer >= 1, got {workers!r}")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
         raise ValueError(f"scheduler: must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
-    if not (isinstance(connect_timeout, (int, float)) and connect_timeout > 0):
-        raise ValueError(f"connect_timeout: must be a positive number of seconds, got {connect_timeout!r}")
+    for name, value in (("connect_timeout", connect_timeout), ("worker_timeout", worker_timeout)):
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name}: must be a positive number of seconds, got {value!r}")
     store = store if isinstance(store, ResultStore) else ResultStore(store)
     params_list = [_plain(dict(p)) if isinstance(p, Mapping) else p for p in params_list]
     for p in params_list:
@@ -266,6 +384,9 @@ def run_sweep(
     todo = {key: params for key, params in zip(keys, params_list) if key not in results}
     cached = len(set(keys)) - len(todo)
     bar = _Progress(label, len(set(keys)), cached, progress)
+    if corrupt:
+        bar.message(f"{label}: {corrupt} stored result(s) in {store.directory} were corrupt or truncated "
+                    "(kept as *.json.corrupt); recomputing them")
     failures: dict[str, BaseException] = {}
 
     def finish(key: str, outcome: dict | None, error: BaseException | None) -> None:
@@ -281,46 +402,41 @@ def run_sweep(
         bar.step(failed=error is not None)
 
     backend = "inline"
-    if todo and scheduler is None and prepare is not None:
-        prepare()
-    if todo and scheduler is not None:
-        backend = f"dask:{scheduler}"
-        client = _connect(scheduler, float(connect_timeout), store)
-        try:
-            from dask.distributed import as_completed
-
-            futures = {client.submit(_call, func_path, params, pure=False): key for key, params in todo.items()}
-            for future in as_completed(futures):
-                key = futures[future]
+    try:
+        if todo and scheduler is None and prepare is not None:
+            prepare()
+        if todo and scheduler is not None:
+            backend = f"dask:{scheduler}"
+            client = _connect(scheduler, float(connect_timeout), store)
+            try:
+                _run_on_dask(client, scheduler, func_path, todo, finish, bar, float(worker_timeout))
+            finally:
+                client.close()
+        elif todo and workers > 1 and len(todo) > 1:
+            backend = f"processes:{workers}"
+            pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_die_with_parent,
+                                       initargs=(os.getpid(),))
+            try:
+                pending = {pool.submit(_call, func_path, params): key for key, params in todo.items()}
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        key = pending.pop(future)
+                        error = future.exception()
+                        finish(key, None if error else future.result(), error)
+            except BaseException:  # Ctrl-C: drop the queued runs at once (stored results stay)
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+        elif todo:
+            for key, params in todo.items():
                 try:
-                    outcome, error = future.result(), None
-                except Exception as exc:  # a failing run must not lose the others
+                    outcome, error = _call(func_path, params), None
+                except Exception as exc:
                     outcome, error = None, exc
                 finish(key, outcome, error)
-        finally:
-            client.close()
-    elif todo and workers > 1 and len(todo) > 1:
-        backend = f"processes:{workers}"
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
-        try:
-            pending = {pool.submit(_call, func_path, params): key for key, params in todo.items()}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    key = pending.pop(future)
-                    error = future.exception()
-                    finish(key, None if error else future.result(), error)
-        except BaseException:  # Ctrl-C: drop the queued runs at once (stored results stay)
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-    elif todo:
-        for key, params in todo.items():
-            try:
-                outcome, error = _call(func_path, params), None
-            except Exception as exc:
-                outcome, error = None, exc
-            finish(key, outcome, error)
+    finally:
+        bar.close()  # end the bar's line: an error message after it starts a line of its own
     if failures:
         first_key, first = next(iter(failures.items()))
         raise SweepError(

@@ -36,46 +36,15 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Sequence
 
 import numpy as np
 
+from numerics.history import TrainingHistory  # the one history type of every trainer
+
 __all__ = ["TrainingHistory", "train_network", "train_network_numpy", "network_output", "risk", "NetworkLayout",
            "parse_network"]
-
-
-@dataclass
-class TrainingHistory:
-    r"""Result of :func:`train_network`.
-
-    ``loss[k]`` is :math:`R(\theta_k)`, the loss *before* update :math:`k` (one value per step
-    done; when training diverged, ``loss[-1]`` is the first non-finite value).
-    ``record_steps`` are the iterations at which ``snapshots`` (lists of weight arrays, input to
-    output) were taken: ``0, record_every, 2·record_every, …`` and the last iteration reached.
-    ``weights`` are the weights at the last iteration reached (after ``steps`` updates, or at the
-    iteration whose loss was non-finite), ``final_loss`` their loss.  Also: ``diverged``,
-    ``message`` (what happened, with advice on divergence), ``lr``, ``activation`` (name),
-    ``steps`` (requested), ``wall_time`` (seconds), ``steps_done``.
-    """
-
-    loss: np.ndarray
-    record_steps: np.ndarray
-    snapshots: list[list[np.ndarray]]
-    weights: list[np.ndarray]
-    diverged: bool
-    message: str
-    lr: float
-    activation: str
-    steps: int
-    final_loss: float = math.nan
-    wall_time: float = 0.0
-
-    @property
-    def steps_done(self) -> int:
-        """Number of completed updates (``len(loss)`` unless training diverged)."""
-        return len(self.loss) - 1 if self.diverged else len(self.loss)
 
 
 # --------------------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numerics.history import TrainingHistory
+from numerics.init import gaussian_arrays
+
 from numerics.activations import compile_activation, kernel_module
 
 __all__ = [
@@ -167,7 +170,8 @@ def init_two_layer(
 
     ``antisymmetric``: neurons come in pairs :math:`(a_k, w_k), (-a_k, w_k)` (``m`` even), so
     :math:`f \equiv 0` at start (§7). The standard normals are drawn first and then scaled, so the
-    same ``seed`` gives the same normalized weights :math:`a/\beta_1, W/\beta_2` for every scale.
+    same ``seed`` gives the same normalized weights :math:`a/\beta_1, W/\beta_2` for every scale
+    (:func:`numerics.init.gaussian_arrays`, the one Gaussian family).
     """
     m = _check_int("m", m, 2)
     d = _check_int("d", d, 1)
@@ -176,17 +180,14 @@ def init_two_layer(
     if beta1 <= 0 or beta2 <= 0:
         raise ValueError(f"beta1, beta2: must be > 0, got {beta1}, {beta2}")
     seed = _check_int("seed", seed, 0)  # None would draw fresh OS entropy: not reproducible
-    rng = np.random.default_rng(seed)
     if antisymmetric:
         if m % 2:
             raise ValueError(f"m: must be even for an antisymmetric initialization, got {m}")
-        half_a = rng.standard_normal(m // 2)
-        half_w = rng.standard_normal((m // 2, d + 1))
+        half_a, half_w = gaussian_arrays([(m // 2,), (m // 2, d + 1)], 1.0, seed)
         a = np.concatenate([half_a, -half_a])
         W = np.concatenate([half_w, half_w])
     else:
-        a = rng.standard_normal(m)
-        W = rng.standard_normal((m, d + 1))
+        a, W = gaussian_arrays([(m,), (m, d + 1)], 1.0, seed)
     return beta1 * a, beta2 * W
 
 
@@ -382,34 +383,47 @@ def two_layer_output(X: np.ndarray, a: np.ndarray, W: np.ndarray, alpha: float, 
 
 
 @dataclass
-class TwoLayerRun:
-    """Result of :func:`train_two_layer`.
+class TwoLayerRun(TrainingHistory):
+    """Result of :func:`train_two_layer`: a :class:`numerics.history.TrainingHistory` (same field
+    names as every trainer's) with ``weights = [W, a]`` (input to output; ``W`` of shape
+    ``(m, d+1)``, bias last), snapshots ``[W, a]`` at ``record_steps`` (0, every
+    ``record_every`` iterations or the iterations asked for, and the end), and the two-layer
+    extras ``a0``, ``W0``, ``alpha``, ``halvings`` (rejected, halved steps).
 
-    ``losses[k]`` is the loss before iteration ``k`` (a rejected step keeps the loss);
-    ``snapshots`` is a list of ``(iteration, a, W)`` taken at 0, every ``record_every`` iterations
-    or at the iterations ``record_steps``, and at the end; ``status``: ``"converged"`` (loss ≤ tolerance), ``"max_steps"`` or
-    ``"stalled"`` (the step factor underflowed).
+    ``loss[k]`` is the loss before iteration ``k`` (a rejected step keeps the loss) and
+    ``loss[steps_done]`` the final loss; ``status``: ``"converged"`` (loss ≤ tolerance),
+    ``"max_steps"`` or ``"stalled"`` (no relative progress of 1e-6 within ``patience``).
+    ``a``, ``W`` (final weights), ``losses`` (= ``loss``), ``seconds`` (= ``wall_time``) and
+    ``converged`` are kept as read-only names.
     """
 
-    a: np.ndarray
-    W: np.ndarray
-    a0: np.ndarray
-    W0: np.ndarray
-    alpha: float
-    losses: np.ndarray
-    steps: int
-    status: str
-    halvings: int
-    seconds: float
-    snapshots: list = field(default_factory=list)
+    a0: np.ndarray = field(default=None, kw_only=True)
+    W0: np.ndarray = field(default=None, kw_only=True)
+    alpha: float = field(default=1.0, kw_only=True)
+    halvings: int = field(default=0, kw_only=True)
+
+    @property
+    def a(self) -> np.ndarray:
+        return self.weights[-1]
+
+    @property
+    def W(self) -> np.ndarray:
+        return self.weights[0]
+
+    @property
+    def losses(self) -> np.ndarray:
+        return self.loss
+
+    @property
+    def seconds(self) -> float:
+        return self.wall_time
 
     @property
     def converged(self) -> bool:
         return self.status == "converged"
 
-    @property
-    def final_loss(self) -> float:
-        return float(self.losses[-1])
+    def _display_rows(self):
+        return super()._display_rows() + [("alpha", self.alpha), ("halved steps", self.halvings)]
 
 
 def train_two_layer(
@@ -475,7 +489,7 @@ def train_two_layer(
     state = np.array([c0, np.nan, 0.0, c0, lr_recovery])
     losses = np.empty(max_steps + 1)
     marks = _record_marks(record_every, record_steps, max_steps)
-    snapshots = [(0, a.copy(), W.copy())] if marks.size else []
+    snapshots = [(0, a.copy(), W.copy())] if marks.size else []  # (iteration, a, W) while running
     done = 0
     status = 0
     window_start, window_loss = 0, np.inf
@@ -495,18 +509,30 @@ def train_two_layer(
                 break
             window_start, window_loss = done, state[1]
     losses[done] = state[1]
+    status_name = {0: "max_steps", 1: "converged", 2: "stalled"}[int(status)]
+    messages = {
+        "converged": f"converged: loss {state[1]:.3g} <= loss_tol {loss_tol:g} after {done} steps",
+        "max_steps": f"stopped at max_steps = {max_steps} with loss {state[1]:.3g}",
+        "stalled": f"stalled after {done} steps: the loss fell by less than 1e-6 (relative) in {patience} steps",
+    }
     return TwoLayerRun(
-        a=a,
-        W=W,
+        loss=losses[: done + 1].copy(),
+        record_steps=np.asarray([it for it, _, _ in snapshots], dtype=np.int64),
+        snapshots=[[Wk, ak] for _, ak, Wk in snapshots],
+        weights=[W, a],
+        diverged=False,
+        message=messages[status_name],
+        lr=lr,
+        activation=str(activation),
+        steps=max_steps,
+        final_loss=float(state[1]),
+        wall_time=time.perf_counter() - start,
+        status=status_name,
+        steps_done=done,
         a0=np.array(a0, dtype=float),
         W0=np.array(W0, dtype=float),
         alpha=alpha,
-        losses=losses[: done + 1].copy(),
-        steps=done,
-        status={0: "max_steps", 1: "converged", 2: "stalled"}[int(status)],
         halvings=int(state[2]),
-        seconds=time.perf_counter() - start,
-        snapshots=snapshots,
     )
 
 

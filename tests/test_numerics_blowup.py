@@ -68,7 +68,7 @@ def test_bounds_and_limit_direction(m1, m2, scale, seed):
     if res.upper is not None:
         assert res.t_star <= res.upper * (1 + slack)
     # rank-one limit theta* = (â, â ûᵀ, û)/√3 and rate 1/√3
-    a_s, W_s, u_s = res.limit_factors()
+    u_s, W_s, a_s = res.limit_factors()  # input to output
     assert abs(np.linalg.norm(a_s) - 1 / SQRT3) < 1e-6
     assert abs(np.linalg.norm(u_s) - 1 / SQRT3) < 1e-6
     assert np.allclose(W_s, SQRT3 * np.outer(a_s, u_s), atol=1e-6)

@@ -120,14 +120,20 @@ def test_blowup_before_t_end_is_reported():
 
 def test_integrate_model_deep_against_scipy():
     rng = np.random.default_rng(2)
-    widths = (2, 3, 2)
-    dim = 2 + 6 + 6 + 2
+    widths = (2, 3, 4)
+    dim = 4 + 12 + 6 + 2
     y0 = rng.standard_normal(dim) * 0.4
     traj = integrate_model(widths, y0, 0.6, rtol=1e-12, atol=1e-14, t_eval=[0.3, 0.6])
     ref = solve_ivp(lambda t, y: chain_field_numpy(y, widths), (0, 0.6), y0, method="DOP853", rtol=1e-12,
                     atol=1e-14, t_eval=[0.3, 0.6])
     assert np.allclose(traj.y, ref.y.T, rtol=1e-9, atol=1e-11)
-    assert [f.shape[1:] for f in traj.factors()] == [(2,), (2, 3), (3, 2), (2,)]
+    # factors input to output [u, W2, W3, a]; flattening them gives back the state rows
+    factors = traj.factors()
+    assert [f.shape[1:] for f in factors] == [(2,), (3, 2), (4, 3), (4,)]
+    from numerics.state import flatten_factors
+    for k in range(len(traj.t)):
+        assert np.array_equal(flatten_factors([f[k] for f in factors]), traj.y[k])
+    assert np.array_equal(traj.a, factors[-1]) and np.array_equal(traj.u, factors[0])
 
 
 def test_ensemble_is_deterministic_and_matches_single_runs():

@@ -136,7 +136,7 @@ def test_derivation_uses_the_theory_renderer_whatever_it_asks_for(monkeypatch):
 
 def test_out_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(ValueError, match="not a folder"):
+    with pytest.raises(ValueError, match="existing file, expected a folder"):
         build_report(tmp_path / "file", ReportConfig(verify=False), figures={}, broken=[], progress=Progress(io.StringIO()))
 
 
@@ -178,7 +178,7 @@ def test_atomic_writers_create_files_with_the_umask_permissions(tmp_path):
     """mkstemp creates 0600 files; the atomic writers publish them as a plain open() would."""
     import os
 
-    from numerics._io import write_text_atomic
+    from theory.ground.io import write_text_atomic
 
     plain = tmp_path / "plain.txt"
     plain.write_text("x")

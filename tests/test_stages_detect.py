@@ -11,7 +11,7 @@ from scipy.special import expit
 
 from numerics.stages import (
     detect_stages,
-    plateau_scaling,
+    plateau_length_law,
     predicted_plateau_slope,
     small_init_run,
     wasserstein_series,
@@ -88,7 +88,7 @@ def test_real_small_init_run_has_the_three_stages():
 
 def test_plateau_length_scales_like_log_one_over_epsilon():
     """Initial plateau = log(1/ε)/log(1 + η‖v'‖) + C (depth-2 linear escape, stages module docstring)."""
-    result = plateau_scaling([1e-2, 1e-4, 1e-6, 1e-8], steps=400)
+    result = plateau_length_law([1e-2, 1e-4, 1e-6, 1e-8], steps=400)
     assert result.ratio == pytest.approx(1.0, abs=0.08)
     X, y = phase_dataset("staircase")
     assert result.predicted_slope == pytest.approx(predicted_plateau_slope(X, y, 0.2))
@@ -142,7 +142,7 @@ def test_stages_command_end_to_end(tmp_path):
     assert main(["stages", "--quick", "--out", str(tmp_path)]) == 0
     data = json.loads((tmp_path / "stages.json").read_text())
     assert data["stages"]["secondary_plateau"] is not None
-    assert abs(data["plateau_scaling"]["ratio"] - 1) < 0.1
+    assert abs(data["plateau_length_law"]["ratio"] - 1) < 0.1
     assert (tmp_path / "stages.png").exists() and (tmp_path / "stages.pdf").exists()
 
 

@@ -43,5 +43,9 @@ def test_unreachable_scheduler_exits_2_with_a_clear_message(tmp_path, capsys):
     ],
 )
 def test_bad_input_is_a_clear_error(tmp_path, capsys, argv, message):
-    assert main(argv + ["--out", str(tmp_path)]) == 2
+    try:
+        code = main(argv + ["--out", str(tmp_path)])
+    except SystemExit as exc:  # refused by argparse (an option's type)
+        code = exc.code
+    assert code == 2
     assert message in capsys.readouterr().err

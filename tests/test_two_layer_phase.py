@@ -226,7 +226,15 @@ def test_record_steps_always_include_start_and_end(record_steps):
     X, y = phase_dataset()
     a, W = init_two_layer(4, 1, 1.0, 1.0, seed=0)
     run = train_two_layer(X, y, a, W, max_steps=5, record_steps=record_steps)
-    steps = [s for s, _, _ in run.snapshots]
-    assert steps[0] == 0 and steps[-1] == run.steps
-    assert np.array_equal(run.snapshots[0][1], a) and np.array_equal(run.snapshots[-1][1], run.a)
-    assert all(s in steps for s in record_steps if s <= run.steps)
+    steps = list(run.record_steps)
+    assert len(steps) == len(run.snapshots)
+    assert steps[0] == 0 and steps[-1] == run.steps_done
+    W_first, a_first = run.snapshots[0]  # snapshots are [W, a], input to output like weights
+    assert np.array_equal(a_first, a) and np.array_equal(W_first, W)
+    assert np.array_equal(run.snapshots[-1][1], run.a) and np.array_equal(run.snapshots[-1][0], run.W)
+    assert all(s in steps for s in record_steps if s <= run.steps_done)
+    # the same history fields as every trainer (numerics.history.TrainingHistory)
+    from numerics.history import TrainingHistory
+    assert isinstance(run, TrainingHistory) and run.status in ("converged", "max_steps", "stalled")
+    assert run.steps == 5 and len(run.loss) == run.steps_done + 1 and run.final_loss == run.loss[-1]
+    assert run.wall_time > 0 and run.seconds == run.wall_time and not run.diverged

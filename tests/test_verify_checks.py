@@ -28,7 +28,7 @@ from verify.checks.final_stage import (
     trajectory_record,
 )
 from verify.checks.plateau import check_plateau_escape, check_plateau_scaling, evaluate_plateau_escape
-from verify.instances import approach_grid, integrate_at, positive_energy_state, split_state
+from verify.instances import approach_grid, depth3_named, integrate_at, positive_energy_state, split_state
 from verify.measures import lift_first_layer
 
 few = settings(max_examples=4, deadline=None)
@@ -48,7 +48,7 @@ def _integrated(state, fraction=0.99):
     t_star = numerics.blowup_time(a, W, u).t_star
     times = approach_grid(t_star, fraction)
     rows = integrate_at(a, W, u, times, rtol=1e-14, atol=1e-14)
-    return t_star, times, [split_state(row, (u.size, a.size)) for row in rows]
+    return t_star, times, [split_state(row, (u.size, a.size)) for row in rows]  # factors [u, W, a]
 
 
 @few
@@ -57,8 +57,8 @@ def test_conservation_check_fails_on_a_perturbed_trajectory(state):
     _, _, states = _integrated(state)
     assert evaluate_conservation([states]).passed
     k = len(states) // 2
-    a, W, u = states[k]
-    states[k] = [a, W * (1 + 1e-11), u]  # a relative kick of 1e-11 to one layer at one time
+    u, W, a = states[k]
+    states[k] = [u, W * (1 + 1e-11), a]  # a relative kick of 1e-11 to one layer at one time
     assert not evaluate_conservation([states]).passed
 
 
@@ -67,14 +67,16 @@ def test_conservation_check_fails_on_a_perturbed_trajectory(state):
 @few
 @given(cst.positive_energy_states())
 def test_blowup_time_inside_bounds(state):
-    t_star = numerics.blowup_time(*state).t_star
-    assert evaluate_blowup_bounds([t_star], [blowup_bounds(*state)]).passed
+    a, W, u = state
+    t_star = numerics.blowup_time(a, W, u).t_star
+    assert evaluate_blowup_bounds([t_star], [blowup_bounds(u, W, a)]).passed  # factors input to output
 
 
 @few
 @given(cst.positive_energy_states(cst.widths(3, min_width=2, max_width=4)))
 def test_bounds_check_fails_for_times_outside(state):
-    lower, upper = blowup_bounds(*state)
+    a, W, u = state
+    lower, upper = blowup_bounds(u, W, a)
     assert not evaluate_blowup_bounds([0.99 * lower], [(lower, upper)]).passed
     assert not evaluate_blowup_bounds([1.01 * upper], [(lower, upper)]).passed
 
@@ -141,7 +143,7 @@ def test_final_stage_condition_stays_until_blowup(widths, seed):
     u = s_u * rng.uniform(0.05, 1.0, m1)
     W = np.outer(s_a, s_u) * rng.uniform(0.05, 1.0, (m2, m1))
     _, _, states = _integrated((a, W, u), fraction=0.9999)
-    assert all(final_stage_holds(*s) for s in states)
+    assert all(final_stage_holds(*depth3_named(s)) for s in states)
     magnitudes = np.abs(np.array([np.concatenate([x.ravel() for x in s]) for s in states]))
     assert np.all(np.diff(magnitudes, axis=0) >= -1e-12)
 
@@ -154,10 +156,10 @@ def _effective_record(seed, reverse=False):
     v /= np.linalg.norm(v)
     W1_0 = rng.standard_normal((4, 3))
     W1_0 -= np.outer(W1_0 @ v - u, v)
-    first_layers = [lift_first_layer(W1_0, v, s[2]) for s in states]
+    first_layers = [lift_first_layer(W1_0, v, s[0]) for s in states]
     if reverse:  # run backwards in time: the condition holds first, then is lost
         states, first_layers = states[::-1], first_layers[::-1]
-    return trajectory_record(times / t_star, [tuple(s) for s in states], first_layers, v)
+    return trajectory_record(times / t_star, [depth3_named(s) for s in states], first_layers, v)
 
 
 def test_final_stage_check_fails_on_a_time_reversed_trajectory():
@@ -194,10 +196,11 @@ def test_final_stage_direct_fails_against_a_wrong_prediction():
     X, y = numerics.make_dataset(n=40, d=3, seed=0)
     v_prime, v = data_direction(X, y)
     base = numerics.gaussian_init((3, 4, 4), 1.0, 0)
-    a, W, u = reduced_from_weights(base, v)
+    u, W, a = reduced_from_weights(base, v)
     t_star = blowup_time_of(a, W, u)
     times = approach_grid(t_star, 1 - 1e-6, n_linear=200, n_geometric=200)
-    first = first_index_holding([final_stage_holds(*split_state(r, (4, 4))) for r in integrate_at(a, W, u, times)])
+    first = first_index_holding([final_stage_holds(*depth3_named(split_state(r, (4, 4))))
+                                 for r in integrate_at(a, W, u, times)])
     eps, lr = 1e-3, 0.1
     predicted = times[first] / (eps * np.linalg.norm(v_prime) * lr)
     steps = int(1.5 * t_star / (eps * np.linalg.norm(v_prime) * lr))

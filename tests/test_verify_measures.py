@@ -12,8 +12,8 @@ from verify import strategies as cst
 from verify.instances import flatten_state, split_state
 from verify.measures import (
     condensation_cosines,
+    balance_matrices,
     conservation_drift,
-    conservation_laws,
     final_stage_fraction,
     final_stage_holds,
     final_stage_weighted,
@@ -28,8 +28,8 @@ def _scipy_trajectory(factors, widths, t_end, n=8):
     """Independent integration (SciPy, numerical gradient-free field a'=Wu, W'=au^T, u'=W^T a
     checked against theory below) of the depth-3 effective flow."""
     def rhs(_, y):
-        a, W, u = split_state(y, widths)
-        return flatten_state([W @ u, np.outer(a, u), W.T @ a])
+        u, W, a = split_state(y, widths)  # factors input to output
+        return flatten_state([W.T @ a, np.outer(a, u), W @ u])
 
     sol = solve_ivp(rhs, (0, t_end), flatten_state(factors), method="DOP853", rtol=1e-12, atol=1e-14,
                     t_eval=np.linspace(0, t_end, n))
@@ -42,9 +42,42 @@ def test_scipy_reference_field_is_the_theory_field():
     model = reduced_model((3, 2))
     rng = np.random.default_rng(1)
     y = rng.standard_normal(model.dimension)
-    a, W, u = split_state(y, (3, 2))
+    u, W, a = split_state(y, (3, 2))
+    assert (u.shape, W.shape, a.shape) == ((3,), (2, 3), (2,))
     symbolic = np.array(model.vector_field.subs(dict(zip(model.state_symbols, y))), dtype=float).ravel()
-    np.testing.assert_allclose(flatten_state([W @ u, np.outer(a, u), W.T @ a]), symbolic, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(flatten_state([W.T @ a, np.outer(a, u), W @ u]), symbolic, rtol=1e-12, atol=1e-12)
+
+
+@given(cst.reduced_states(cst.widths(st.integers(2, 4), max_width=4)))
+def test_flatten_and_unflatten_are_inverse_and_follow_theory_symbols(factors):
+    from numerics.state import factors_energy
+    from theory import reduced_model
+
+    widths = tuple(f.shape[0] for f in factors[:-1])
+    y = flatten_state(factors)
+    back = split_state(y, widths)
+    assert all(np.array_equal(f, g) for f, g in zip(factors, back))
+    # the flattened order is the order of theory's state symbols: E evaluated both ways agrees
+    model = reduced_model(widths)
+    symbolic = float(model.energy.subs(dict(zip(model.state_symbols, y))))
+    assert factors_energy(factors) == pytest.approx(symbolic, rel=1e-10, abs=1e-12)
+
+
+def test_balance_matrices_are_theory_balancedness_laws():
+    from theory import reduced_model
+    from theory.conservation import balancedness_laws
+
+    widths = (2, 3, 4)  # distinct widths: each balance matrix has its own shape
+    model = reduced_model(widths)
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal(model.dimension)
+    values = dict(zip(model.state_symbols, y))
+    symbolic = {law.quantity.shape: np.array(law.quantity.subs(values), dtype=float)
+                for law in balancedness_laws(model)}
+    numeric = balance_matrices(split_state(y, widths))
+    assert [c.shape for c in numeric] == [(2, 2), (3, 3), (4, 4)]  # [C_1, C_2, C_3], input to output
+    for c in numeric:
+        np.testing.assert_allclose(c, symbolic[c.shape], rtol=1e-12, atol=1e-12)
 
 
 @given(cst.positive_energy_states(cst.widths(3, max_width=4)))
@@ -52,7 +85,7 @@ def test_conservation_laws_constant_along_independent_integration(state):
     a, W, u = state
     widths = (u.size, a.size)
     t_star_upper = (a @ W @ u) ** (-1 / 3)
-    trajectory = _scipy_trajectory(state, widths, 0.5 * t_star_upper)
+    trajectory = _scipy_trajectory([u, W, a], widths, 0.5 * t_star_upper)
     assert conservation_drift(trajectory)["relative_drift"] < 1e-9
 
 
@@ -67,7 +100,7 @@ def test_conservation_drift_detects_a_perturbation(factors):
 
 def test_conservation_laws_shapes_and_diagonal_per_neuron():
     a, W, u = np.array([1.0, 2.0]), np.arange(6.0).reshape(2, 3), np.array([1.0, -1.0, 0.5])
-    top, bottom = conservation_laws([a, W, u])
+    bottom, top = balance_matrices([u, W, a])
     assert top.shape == (2, 2) and bottom.shape == (3, 3)
     np.testing.assert_allclose(np.diag(top), a**2 - np.sum(W**2, axis=1))
     np.testing.assert_allclose(np.diag(bottom), np.sum(W**2, axis=0) - u**2)
@@ -84,18 +117,19 @@ def _final_stage_state(signs_a, signs_u, rng):
 def test_final_stage_condition_is_forward_invariant(widths, seed):
     m1, m2 = widths
     rng = np.random.default_rng(seed)
-    state = _final_stage_state(rng.choice([-1.0, 1.0], m2), rng.choice([-1.0, 1.0], m1), rng)
-    assert final_stage_holds(*state) and final_stage_fraction(*state) == 1.0 and final_stage_weighted(*state) == 1.0
-    lower = np.sqrt(3) / np.linalg.norm(flatten_state(state))  # T* >= lower (theory-notes §4)
-    for later in _scipy_trajectory(state, (m1, m2), 0.9 * lower):
-        assert final_stage_holds(*later)
+    a, W, u = _final_stage_state(rng.choice([-1.0, 1.0], m2), rng.choice([-1.0, 1.0], m1), rng)
+    assert final_stage_holds(a, W, u) and final_stage_fraction(a, W, u) == 1.0 and final_stage_weighted(a, W, u) == 1.0
+    lower = np.sqrt(3) / np.linalg.norm(flatten_state([u, W, a]))  # T* >= lower (blow-up bounds)
+    for u_t, W_t, a_t in _scipy_trajectory([u, W, a], (m1, m2), 0.9 * lower):
+        assert final_stage_holds(a_t, W_t, u_t)
         # every magnitude grew (the mechanism of invariance)
-        assert np.all(np.abs(later[0]) >= np.abs(state[0]) - 1e-12)
+        assert np.all(np.abs(a_t) >= np.abs(a) - 1e-12) and np.all(np.abs(u_t) >= np.abs(u) - 1e-12)
+        assert np.all(np.abs(W_t) >= np.abs(W) - 1e-12)
 
 
 @given(cst.reduced_states(cst.widths(3, max_width=5)))
 def test_closeness_measures_are_consistent(state):
-    a, W, u = state
+    u, W, a = state
     rho, frac = final_stage_weighted(a, W, u), final_stage_fraction(a, W, u)
     assert 0.0 <= rho <= 1.0 and 0.0 <= frac <= 1.0
     energy = a @ W @ u
@@ -116,7 +150,7 @@ def test_single_wrong_sign_breaks_the_condition():
 
 @given(cst.reduced_states(cst.widths(3, max_width=4)), st.integers(1, 4), cst.seeds())
 def test_lift_first_layer_keeps_orthogonal_part(state, d, seed):
-    _, _, u = state
+    u, _, _ = state
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(d)
     W1_0 = rng.standard_normal((u.size, d))
@@ -171,6 +205,6 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="W:"):
         final_stage_holds(np.ones(2), np.ones((3, 2)), np.ones(2))
     with pytest.raises(ValueError, match="factors"):
-        conservation_laws([np.ones(2), np.ones((3, 3)), np.ones(3)])
+        balance_matrices([np.ones(2), np.ones((3, 3)), np.ones(3)])
     with pytest.raises(ValueError, match="h, errors"):
         observed_order([1.0, 0.1], [0.0, 1.0])

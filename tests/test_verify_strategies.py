@@ -37,9 +37,10 @@ def test_datasets_have_a_target_direction(data):
 
 @given(cst.reduced_states(cst.widths(cst.depths(2, 4), max_width=3)))
 def test_reduced_states_have_the_theory_shapes(factors):
-    widths = tuple([factors[-1].size] + [f.shape[0] for f in factors[-2:0:-1]])
+    widths = tuple(f.shape[0] for f in factors[:-1])  # [u, W2, ..., a]: m1, m2, ..., m_(L-1)
     model = reduced_model(widths)
-    assert tuple(f.shape for f in factors) == model.state_shapes
+    assert tuple(f.shape for f in factors) == model.factor_shapes
+    assert factors[-1].shape == (widths[-1],)
 
 
 @given(cst.positive_energy_states(min_energy_ratio=1e-2))

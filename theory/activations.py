@@ -31,17 +31,21 @@ NON_SMOOTH: frozenset[str] = frozenset({"relu"})
 def activation_expr(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
     r"""Return :math:`\sigma(z)` as a SymPy expression in :data:`z`.
 
-    ``activation`` is a name from :data:`ACTIVATION_NAMES`, a SymPy expression in one free
-    symbol (renamed to :data:`z`), or a one-argument ``sympy.Lambda``.
+    ``activation`` is one of (the same language at every entry point: the API, ``condense derive``
+    and ``stages``, figure options and config files):
+
+    * a name from :data:`ACTIVATION_NAMES`;
+    * an expression in the variable ``z`` as a string, e.g. ``"z - z**3"`` or
+      ``"2*sigmoid(z) - 1"``, read by the whitelist parser
+      :func:`theory.expressions.parse_expression` (numbers, ``z``, ``+ - * / **``, parentheses
+      and a fixed table of functions; never ``sympify``/``eval``, so no Python is run);
+    * a SymPy expression in one free symbol (renamed to :data:`z`), or a one-argument
+      ``sympy.Lambda``.
+
+    Raises ``ValueError`` naming ``activation`` (and the offending token) for anything else.
     """
     if isinstance(activation, str):
-        try:
-            return _BUILTIN[activation]
-        except KeyError:
-            raise ValueError(
-                f"activation: unknown name {activation!r}; allowed: {', '.join(ACTIVATION_NAMES)} "
-                "or a SymPy expression in one variable"
-            ) from None
+        return parse_activation(activation)
     if isinstance(activation, sp.Lambda):
         if len(activation.variables) != 1:
             raise ValueError("activation: a Lambda must take exactly one argument")
@@ -54,14 +58,46 @@ def activation_expr(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
             )
         return activation.subs(free.pop(), z) if free else activation
     raise TypeError(
-        f"activation: expected a name ({', '.join(ACTIVATION_NAMES)}) or a SymPy expression, "
-        f"got {type(activation).__name__}"
+        f"activation: expected a name ({', '.join(ACTIVATION_NAMES)}), an expression in z such as "
+        f"'z - z**3', or a SymPy expression, got {type(activation).__name__}"
     )
+
+
+def parse_activation(text: str, argument: str = "activation") -> sp.Expr:
+    r"""Read a string activation: a name from :data:`ACTIVATION_NAMES` or an expression in ``z``
+    (:func:`theory.expressions.parse_expression`, whitelist grammar; no Python is evaluated).
+
+    Raises ``ValueError`` naming ``argument``: for an unknown name it lists the allowed names, for
+    anything outside the grammar (attribute access, lambdas, ``__import__``, ...) it names the
+    offending token.
+    """
+    from theory.expressions import parse_expression
+
+    if not isinstance(text, str):
+        raise TypeError(f"{argument}: expected a string, got {type(text).__name__}")
+    builtin = _BUILTIN.get(text.strip())
+    if builtin is not None:
+        return builtin
+    stripped = text.strip()
+    if stripped.isidentifier() and stripped != "z":
+        # a misspelt name ('Tanh', 'gelu') is neither a built-in nor an expression in z
+        raise ValueError(
+            f"{argument}: unknown name {stripped!r}; allowed: {', '.join(ACTIVATION_NAMES)}, or an "
+            "expression in the variable z such as 'z - z**3' or 'sin(z) + z**3/10' ('z' alone is the identity)"
+        )
+    try:
+        return parse_expression(text, variables={"z": z}, argument=argument)
+    except ValueError as error:
+        raise ValueError(
+            f"{error} (an activation is one of {', '.join(ACTIVATION_NAMES)} or an expression in z)"
+        ) from None
 
 
 def activation_name(activation: str | sp.Expr | sp.Lambda) -> str:
     """A printable name: the built-in name, or the expression's string."""
-    return activation if isinstance(activation, str) else str(activation_expr(activation))
+    if isinstance(activation, str) and activation.strip() in _BUILTIN:
+        return activation.strip()
+    return str(activation_expr(activation))
 
 
 def check_smooth_activation(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
@@ -70,7 +106,7 @@ def check_smooth_activation(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
     Raises ``ValueError`` (naming ``activation``) for non-smooth activations (ReLU) and for
     :math:`\sigma(0) \ne 0`.
     """
-    if isinstance(activation, str) and activation in NON_SMOOTH:
+    if isinstance(activation, str) and activation.strip() in NON_SMOOTH:
         raise ValueError(
             f"activation: {activation!r} is not smooth at 0, so the network output has no Taylor "
             "expansion in the initialization scale; use a smooth activation "

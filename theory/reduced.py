@@ -6,12 +6,20 @@ activation is
 .. math:: E(a, W^{L-1}, \dots, W^2, u) = a^\top W^{L-1} \cdots W^2 u,
 
 homogeneous of degree :math:`L`, and the effective flow is :math:`\dot y = \nabla E(y)`.
-The flattened state lists the factors *output to input*, matrices row-major:
-:math:`y = (a, W^{L-1}, \dots, W^2, u)`; for depth 3, :math:`y = (a, W, u)`.
+The state layout is defined here once and used by every layer:
+
+* **factors**, listed *input to output* like a network's ``weights``:
+  ``[u, W^2, ..., W^{L-1}, a]`` with shapes :func:`factor_shapes`;
+* the **flattened state** ``y`` concatenates them *output to input*, matrices row-major:
+  :math:`y = (a, W^{L-1}, \dots, W^2, u)`, shapes :func:`state_shapes`; for depth 3,
+  :math:`y = (a, W, u)`.
+
+``numerics.state.flatten_factors`` / ``unflatten_factors`` convert between the two.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 from dataclasses import dataclass, field
@@ -33,14 +41,35 @@ def _check_widths(widths) -> tuple[int, ...]:
     return tuple(int(m) for m in widths)
 
 
+def factor_shapes(widths) -> tuple[tuple[int, ...], ...]:
+    r"""Shapes of the reduced factors *input to output*, ``[u, W^2, ..., W^{L-1}, a]``, for hidden
+    widths ``(m1, ..., m_{L-1})``: ``u`` is ``(m1,)``, :math:`W^k` is ``(m_k, m_{k-1})``, ``a`` is
+    ``(m_{L-1},)``. Pure Python (no SymPy objects are built), so the numerics can call it per run."""
+    widths = _check_widths(widths if not isinstance(widths, numbers.Integral) else (widths,))
+    mats = [(widths[k], widths[k - 1]) for k in range(1, len(widths))]
+    return ((widths[0],), *mats, (widths[-1],))
+
+
+def state_shapes(widths) -> tuple[tuple[int, ...], ...]:
+    r"""Shapes of the blocks of the flattened state, in its order *output to input*
+    ``(a, W^{L-1}, ..., W^2, u)``: :func:`factor_shapes` read from the output end."""
+    return tuple(reversed(factor_shapes(widths)))
+
+
+def state_dimension(widths) -> int:
+    """Length of the flattened state: the number of entries of all factors."""
+    return sum(math.prod(shape) for shape in factor_shapes(widths))
+
+
 @dataclass(frozen=True)
 class ReducedModel:
     r"""Reduced effective model :math:`E = a^\top W^{L-1}\cdots W^2 u` for hidden widths
     ``widths = (m1, ..., m_{L-1})``.
 
-    Attributes: ``factors`` (SymPy matrices, output to input: ``a`` as a column, ``W^{L-1}``, ...,
-    ``W^2``, ``u`` as a column), ``state_symbols`` (flat, flattened-state order),
-    ``state_shapes``, ``energy``, ``vector_field`` (``Matrix`` of :math:`\partial E/\partial y_k`).
+    Attributes: ``factors`` (SymPy matrices in flattened-state order, output to input: ``a`` as a
+    column, ``W^{L-1}``, ..., ``W^2``, ``u`` as a column), ``state_symbols`` (flat,
+    flattened-state order), ``state_shapes`` (flattened order), ``factor_shapes`` (input to
+    output), ``energy``, ``vector_field`` (``Matrix`` of :math:`\partial E/\partial y_k`).
     """
 
     widths: tuple[int, ...]
@@ -66,10 +95,13 @@ class ReducedModel:
 
     @property
     def state_shapes(self) -> tuple[tuple[int, ...], ...]:
-        shapes = [(self.widths[-1],)]
-        shapes += [tuple(m.shape) for m in self.factors[1:-1]]
-        shapes.append((self.widths[0],))
-        return tuple(shapes)
+        """Block shapes of the flattened state, output to input (:func:`state_shapes`)."""
+        return state_shapes(self.widths)
+
+    @property
+    def factor_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Shapes of the factors input to output, ``[u, W^2, ..., a]`` (:func:`factor_shapes`)."""
+        return factor_shapes(self.widths)
 
     @cached_property
     def state_symbols(self) -> tuple[sp.Symbol, ...]:

@@ -28,11 +28,11 @@ _LAZY = {
     "check_matrix_factorization": "verify.checks.matrix_factorization",
 }
 
-__all__ = sorted(_LAZY) + ["strategies", "measures"]
+__all__ = sorted(_LAZY) + ["strategies", "measures", "conjecture"]
 
 
 def __getattr__(name: str):
-    if name in ("strategies", "measures", "instances"):
+    if name in ("strategies", "measures", "instances", "conjecture"):
         module = importlib.import_module(f"verify.{name}")
         globals()[name] = module
         return module

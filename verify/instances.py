@@ -6,32 +6,37 @@ from typing import Sequence
 
 import numpy as np
 
-#: :math:`\max_{\|y\|=1} E = 1/(3\sqrt3)` for depth 3 (theory-notes §4).
+from numerics.init import gaussian_arrays, network_shapes as _network_shapes
+from numerics.state import (  # noqa: F401  (re-exported for the checks)
+    factor_shapes,
+    factors_energy as chain_energy,
+    flatten_factors,
+    state_dimension,
+    unflatten_factors,
+)
+
+#: :math:`\max_{\|y\|=1} E = 1/(3\sqrt3)` for depth 3 (docs/mathematics.md#blow-up).
 MAX_ENERGY_RATIO = 1.0 / (3.0 * np.sqrt(3.0))
 _SEED_MODULUS = 2**32
 
+# The state layout and its two conversions live in numerics.state (built on theory.reduced);
+# they are re-exported here for the checks. Factors are input to output, [u, W^2, ..., a].
+flatten_state = flatten_factors
+split_state = unflatten_factors
 
-def gaussian_factors(shapes: Sequence[tuple[int, ...]], seed: int, scale: float = 1.0) -> list[np.ndarray]:
-    """Arrays of the given shapes with i.i.d. N(0, scale²) entries from ``default_rng(seed)``."""
-    rng = np.random.default_rng(seed)
-    return [scale * rng.standard_normal(shape) for shape in shapes]
 
-
-def reduced_shapes(hidden_widths: Sequence[int]) -> list[tuple[int, ...]]:
-    """Shapes of the reduced state ``[a, W^{L-1}, ..., W^2, u]`` for widths ``(m1, ..., m_{L-1})``."""
-    ws = tuple(int(m) for m in hidden_widths)
-    if len(ws) < 1 or min(ws) < 1:
-        raise ValueError(f"hidden_widths: need at least one width, all >= 1, got {ws}")
-    shapes: list[tuple[int, ...]] = [(ws[-1],)]
-    shapes += [(ws[k], ws[k - 1]) for k in range(len(ws) - 1, 0, -1)]
-    shapes.append((ws[0],))
-    return shapes
+def depth3_named(factors: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(a, W, u)`` by name from depth-3 factors ``[u, W, a]`` (the argument order of
+    ``numerics.blowup_time`` and of the depth-3 measures)."""
+    if len(factors) != 3:
+        raise ValueError(f"factors: expected depth-3 factors [u, W, a], got {len(factors)} factors")
+    u, W, a = factors
+    return a, W, u
 
 
 def network_shapes(input_dim: int, hidden_widths: Sequence[int]) -> list[tuple[int, ...]]:
     """Shapes of the weights ``[W1, ..., W^{L-1}, a]`` (input to output)."""
-    dims = (int(input_dim), *(int(m) for m in hidden_widths))
-    return [(dims[k + 1], dims[k]) for k in range(len(dims) - 1)] + [(dims[-1],)]
+    return _network_shapes((int(input_dim), *(int(m) for m in hidden_widths)))
 
 
 def energy_ratio(a, W, u) -> float:
@@ -40,29 +45,29 @@ def energy_ratio(a, W, u) -> float:
     return float(np.asarray(a) @ np.asarray(W) @ np.asarray(u) / norm**3)
 
 
-def chain_energy(factors: Sequence[np.ndarray]) -> float:
-    r""":math:`E = a^\top W^{L-1}\cdots W^2 u` of a reduced state ``[a, W^{L-1}, ..., u]``."""
-    value = np.asarray(factors[0], dtype=float)
-    for f in factors[1:]:
-        value = value @ np.asarray(f, dtype=float)
-    return float(value)
+def gaussian_reduced_factors(hidden_widths: Sequence[int], scale: float, seed: int) -> list[np.ndarray]:
+    r"""Reduced factors ``[u, W^2, ..., a]`` (input to output) with i.i.d. N(0, scale²) entries: one
+    draw of the flattened state ``y`` from :func:`numerics.init.gaussian_arrays`, then
+    :func:`numerics.state.unflatten_factors` (so the same seed gives the same state whichever way
+    it is viewed)."""
+    (y,) = gaussian_arrays([(state_dimension(hidden_widths),)], scale, seed)
+    return unflatten_factors(y, hidden_widths)
 
 
 def positive_energy_factors(hidden_widths: Sequence[int], seed: int, min_energy_ratio: float = 1e-3,
                             scale: float = 1.0) -> list[np.ndarray]:
-    r"""A reduced state ``[a, W^{L-1}, ..., W^2, u]`` with N(0, scale²) entries,
+    r"""Reduced factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output) with N(0, scale²) entries,
     :math:`E_0 > 0` (the sign of ``a`` is flipped if needed) and
     :math:`E_0 \ge` ``min_energy_ratio`` :math:`\cdot\|y_0\|^L`; draws with
     ``seed, seed + 1, ...`` until the ratio is met."""
     depth = len(tuple(hidden_widths)) + 1
-    ceiling = depth ** (-depth / 2)  # max of E on the unit sphere (theory-notes §4, 1/(3 sqrt 3) for L = 3)
+    ceiling = depth ** (-depth / 2)  # max of E on the unit sphere (1/(3 sqrt 3) for L = 3)
     if not 0 <= min_energy_ratio < ceiling:
         raise ValueError(f"min_energy_ratio: must be in [0, {ceiling:.4f}) for depth {depth}, got {min_energy_ratio}")
-    shapes = reduced_shapes(hidden_widths)
     for attempt in range(1000):
-        factors = gaussian_factors(shapes, (seed + attempt) % _SEED_MODULUS, scale)
+        factors = gaussian_reduced_factors(hidden_widths, scale, (seed + attempt) % _SEED_MODULUS)
         if chain_energy(factors) < 0:
-            factors[0] = -factors[0]
+            factors[-1] = -factors[-1]
         norm = np.sqrt(sum(np.sum(f**2) for f in factors))
         if chain_energy(factors) >= max(min_energy_ratio, 1e-12) * norm**depth:
             return factors
@@ -71,16 +76,18 @@ def positive_energy_factors(hidden_widths: Sequence[int], seed: int, min_energy_
 
 def positive_energy_state(m1: int, m2: int, seed: int, min_energy_ratio: float = 1e-3,
                           scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""A depth-3 state ``(a, W, u)`` with N(0, scale²) entries, :math:`E_0 > 0` and
-    :math:`E_0 \ge` ``min_energy_ratio`` :math:`\|y_0\|^3` (:func:`positive_energy_factors`)."""
-    a, W, u = positive_energy_factors((m1, m2), seed, min_energy_ratio, scale)
+    r"""A depth-3 state ``(a, W, u)`` (the argument order of ``numerics.blowup_time``) with
+    N(0, scale²) entries, :math:`E_0 > 0` and :math:`E_0 \ge` ``min_energy_ratio``
+    :math:`\|y_0\|^3` (:func:`positive_energy_factors`)."""
+    u, W, a = positive_energy_factors((m1, m2), seed, min_energy_ratio, scale)
     return a, W, u
 
 
 def reduced_from_weights(weights: Sequence[np.ndarray], v, scale: float = 1.0) -> list[np.ndarray]:
-    r"""Reduced state ``[a, W^{L-1}, ..., W^2, u]`` of network weights ``[W1, ..., a]``:
-    :math:`u = W^1 v` (unit :math:`v`), every factor divided by ``scale`` (pass :math:`\varepsilon`
-    for the normalized :math:`\bar\theta`, theory-notes §1–§2)."""
+    r"""Reduced factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output) of network weights
+    ``[W1, W^2, ..., a]``: :math:`u = W^1 v` (unit :math:`v`), the other factors as they are,
+    every factor divided by ``scale`` (pass :math:`\varepsilon` for the normalized
+    :math:`\bar\theta`, docs/mathematics.md#model)."""
     if len(weights) < 2:
         raise ValueError(f"weights: need depth >= 2, got {len(weights)} arrays")
     v = np.asarray(v, dtype=float).ravel()
@@ -88,28 +95,8 @@ def reduced_from_weights(weights: Sequence[np.ndarray], v, scale: float = 1.0) -
     W1 = np.asarray(weights[0], dtype=float)
     if W1.shape[1] != v.size:
         raise ValueError(f"v: expected length {W1.shape[1]} (input dimension), got {v.size}")
-    inner = [np.asarray(w, dtype=float) for w in weights[1:-1]]
-    factors = [np.asarray(weights[-1], dtype=float)] + inner[::-1] + [W1 @ v]
+    factors = [W1 @ v] + [np.asarray(w, dtype=float) for w in weights[1:]]
     return [f / scale for f in factors]
-
-
-def split_state(y, hidden_widths: Sequence[int]) -> list[np.ndarray]:
-    """Split a flattened state ``y = concat(a, W^{L-1}.ravel(), ..., u)`` into its factors."""
-    y = np.asarray(y, dtype=float).ravel()
-    shapes = reduced_shapes(hidden_widths)
-    sizes = [int(np.prod(s)) for s in shapes]
-    if y.size != sum(sizes):
-        raise ValueError(f"y: expected length {sum(sizes)} for widths {tuple(hidden_widths)}, got {y.size}")
-    out, start = [], 0
-    for shape, size in zip(shapes, sizes):
-        out.append(y[start:start + size].reshape(shape))
-        start += size
-    return out
-
-
-def flatten_state(factors: Sequence[np.ndarray]) -> np.ndarray:
-    """Inverse of :func:`split_state`."""
-    return np.concatenate([np.asarray(f, dtype=float).ravel() for f in factors])
 
 
 def approach_grid(t_star: float, fraction: float, n_linear: int = 40, n_geometric: int = 20) -> np.ndarray:

@@ -1,9 +1,14 @@
 r"""Pure measures on states and trajectories used by the checks (no integration, no training).
 
 Everything here is a function of arrays, so a user can apply it to their own trajectories.
-Conventions (README "Public API"): the reduced state of depth :math:`L` is the list of factors
-*output to input* ``[a, W^{L-1}, ..., W^2, u]`` with :math:`u = W^1 v`, and
-:math:`E = a^\top W^{L-1}\cdots W^2 u`.
+Conventions (README "Public API"): a reduced state of depth :math:`L` is the list of factors
+*input to output* ``[u, W^2, ..., W^{L-1}, a]`` with :math:`u = W^1 v` (like a network's
+``weights``; :mod:`numerics.state` converts to and from the flattened state), and
+:math:`E = a^\top W^{L-1}\cdots W^2 u`. Depth-3 measures take ``(a, W, u)`` by name.
+
+Each measure is the numeric side of a statement in ``theory/`` (docs/architecture.md):
+:func:`balance_matrices` of :func:`theory.conservation.conservation_laws`, the final-stage
+measures of :mod:`theory.final_stage`.
 """
 
 from __future__ import annotations
@@ -12,41 +17,45 @@ from typing import Sequence
 
 import numpy as np
 
+from numerics.fit import fit_slope, observed_order  # noqa: F401  (the one slope fit, re-exported)
+from numerics.state import widths_of_factors
+
 # ---------------------------------------------------------------------------------------------
-# Conservation laws (theory-notes §3)
+# Conservation laws (docs/mathematics.md#conservation-laws)
 # ---------------------------------------------------------------------------------------------
 
 
 def _as_matrices(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
-    r"""Factors as matrices :math:`F_L, \dots, F_1` with :math:`E = F_L F_{L-1}\cdots F_1`:
-    ``a`` becomes the row :math:`a^\top`, ``u`` the column :math:`u`."""
+    r"""Factors ``[u, W^2, ..., a]`` as matrices :math:`F_1, \dots, F_L` with
+    :math:`E = F_L F_{L-1}\cdots F_1`: ``u`` becomes the column :math:`F_1 = u`, ``a`` the row
+    :math:`F_L = a^\top`."""
     if len(factors) < 2:
-        raise ValueError(f"factors: need at least 2 factors [a, ..., u], got {len(factors)}")
-    mats = [np.asarray(factors[0], dtype=float).reshape(1, -1)]
+        raise ValueError(f"factors: need at least 2 factors [u, ..., a], got {len(factors)}")
+    try:
+        widths_of_factors(list(factors))
+    except ValueError as exc:
+        raise ValueError(f"factors: shapes {[np.shape(f) for f in factors]} do not chain input to output ({exc})") from None
+    mats = [np.asarray(factors[0], dtype=float).reshape(-1, 1)]
     mats += [np.asarray(f, dtype=float) for f in factors[1:-1]]
-    mats.append(np.asarray(factors[-1], dtype=float).reshape(-1, 1))
-    for upper, lower in zip(mats, mats[1:]):
-        if upper.shape[1] != lower.shape[0]:
-            raise ValueError(
-                f"factors: shapes {[m.shape for m in mats]} do not chain (output to input)"
-            )
+    mats.append(np.asarray(factors[-1], dtype=float).reshape(1, -1))
     return mats
 
 
-def conservation_laws(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
-    r"""The balance matrices of theory-notes §3 for the reduced state ``[a, W^{L-1}, ..., u]``.
+def balance_matrices(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    r"""The conserved balance matrices of the reduced state ``[u, W^2, ..., a]``, evaluated
+    numerically (the symbolic statement is :func:`theory.conservation.conservation_laws`).
 
-    With :math:`E = F_L\cdots F_1` (:math:`F_L = a^\top`, :math:`F_1 = u`) the flow
+    With :math:`E = F_L\cdots F_1` (:math:`F_1 = u`, :math:`F_L = a^\top`) the flow
     :math:`\dot F_k = \partial E/\partial F_k` conserves
 
     .. math:: C_k = F_{k+1}^\top F_{k+1} - F_k F_k^\top, \qquad k = 1,\dots,L-1,
 
-    i.e. for depth 3 :math:`C_2 = a a^\top - W W^\top` and :math:`C_1 = W^\top W - u u^\top`
-    (listed output to input: ``[C_{L-1}, ..., C_1]``). The diagonals are the per-neuron laws
-    (:math:`a_i^2 - \|W_{i,:}\|^2` and :math:`\|W_{:,j}\|^2 - u_j^2`).
+    listed input to output ``[C_1, ..., C_{L-1}]``; for depth 3 :math:`C_1 = W^\top W - u u^\top`
+    and :math:`C_2 = a a^\top - W W^\top`. The diagonals are the per-neuron laws
+    (:math:`\|W_{:,j}\|^2 - u_j^2` and :math:`a_i^2 - \|W_{i,:}\|^2`).
     """
     mats = _as_matrices(factors)
-    return [upper.T @ upper - lower @ lower.T for upper, lower in zip(mats, mats[1:])]
+    return [upper.T @ upper - lower @ lower.T for lower, upper in zip(mats, mats[1:])]
 
 
 def state_norm_squared(factors: Sequence[np.ndarray]) -> float:
@@ -57,7 +66,7 @@ def state_norm_squared(factors: Sequence[np.ndarray]) -> float:
 def conservation_drift(trajectory: Sequence[Sequence[np.ndarray]]) -> dict:
     r"""Drift of the conservation laws along a trajectory, relative to the state's size.
 
-    For states :math:`y(\tau_0), y(\tau_1), \dots` (each a factor list) returns
+    For states :math:`y(\tau_0), y(\tau_1), \dots` (each a factor list ``[u, ..., a]``) returns
 
     .. math:: \delta = \max_t \max_k \frac{\|C_k(y(t)) - C_k(y(\tau_0))\|_F}{\|y(t)\|^2},
 
@@ -68,10 +77,10 @@ def conservation_drift(trajectory: Sequence[Sequence[np.ndarray]]) -> dict:
     """
     if len(trajectory) < 1:
         raise ValueError("trajectory: need at least one state")
-    initial = conservation_laws(trajectory[0])
+    initial = balance_matrices(trajectory[0])
     per_time, per_neuron = [], []
     for state in trajectory:
-        laws = conservation_laws(state)
+        laws = balance_matrices(state)
         scale = state_norm_squared(state)
         if not np.isfinite(scale) or scale <= 0:
             raise ValueError("trajectory: states must be finite and non-zero")
@@ -176,6 +185,20 @@ def row_abs_cosines(M, direction) -> np.ndarray:
     return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
 
 
+def row_concentration(M) -> float:
+    r"""Mean :math:`|\cos|` between distinct rows of :math:`M`,
+    :math:`\frac{1}{m(m-1)}\sum_{k\ne l}|\cos\angle(M_{k,:}, M_{l,:})| \in [0, 1]` (1 for a layer
+    condensed on one line; a zero row has cosine 0 with every row; 1 for a single row)."""
+    M = np.atleast_2d(np.asarray(M, dtype=float))
+    m = M.shape[0]
+    if m < 2:
+        return 1.0
+    norms = np.linalg.norm(M, axis=1)
+    unit = np.divide(M, norms[:, None], out=np.zeros_like(M), where=norms[:, None] > 0)
+    cosines = np.abs(np.clip(unit @ unit.T, -1.0, 1.0))
+    return float((cosines.sum() - np.trace(cosines)) / (m * (m - 1)))
+
+
 def lift_first_layer(W1_initial, v, u) -> np.ndarray:
     r"""First layer along the effective flow (theory-notes §2):
     :math:`W^1(\tau) = W^1(0)(I - vv^\top) + u(\tau)v^\top` with unit :math:`v`."""
@@ -194,31 +217,3 @@ def condensation_cosines(W1, W2, v, u) -> dict:
     first = row_abs_cosines(W1, v)
     second = row_abs_cosines(W2, u)
     return {"first": first, "second": second, "measure": float(min(first.min(), second.min()))}
-
-
-# ---------------------------------------------------------------------------------------------
-# Rates and slopes
-# ---------------------------------------------------------------------------------------------
-
-
-def fit_slope(x, y) -> float:
-    """Least-squares slope of ``y`` against ``x`` (both finite, at least 2 distinct points)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.size < 2:
-        raise ValueError("x, y: need two arrays of the same length >= 2")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError("x, y: must be finite")
-    if np.ptp(x) == 0:
-        raise ValueError("x: needs at least two distinct values")
-    return float(np.polyfit(x, y, 1)[0])
-
-
-def observed_order(h, errors) -> float:
-    r"""Observed order :math:`p` of :math:`\text{error} \approx C h^p`: the least-squares slope of
-    :math:`\log(\text{error})` against :math:`\log h` (errors must be positive)."""
-    h = np.asarray(h, dtype=float)
-    errors = np.asarray(errors, dtype=float)
-    if np.any(h <= 0) or np.any(errors <= 0):
-        raise ValueError("h, errors: must be positive to take logarithms")
-    return fit_slope(np.log(h), np.log(errors))

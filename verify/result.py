@@ -35,6 +35,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _format_number(value: Any) -> str:
+    try:
+        return f"{float(value):.12g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 @dataclass
 class CheckResult:
     """Outcome of one theorem check.
@@ -57,8 +64,28 @@ class CheckResult:
             "passed": bool(self.passed),
             "measured": _jsonable(self.measured),
             "tolerance": _jsonable(self.tolerance),
+            "passes_if": self.passes_if,
             "details": _jsonable(self.details),
         }
+
+    @property
+    def direction(self) -> str:
+        """How ``measured`` must compare with ``tolerance`` to pass: ``"<="`` (an error, smaller is
+        better), ``">="`` (a margin, larger is better), or ``""`` when the criterion states neither.
+        Read from the first comparison with the tolerance in ``details["criterion"]``."""
+        criterion = str(self.details.get("criterion", ""))
+        below, above = criterion.find("<="), criterion.find(">=")
+        if above != -1 and (below == -1 or above < below):
+            return ">="
+        return "<=" if below != -1 else ""
+
+    @property
+    def passes_if(self) -> str:
+        """``"measured <= 1e-13"``-style text of the pass condition on the headline number (other
+        conditions, if any, are in ``details["criterion"]``)."""
+        if not self.direction:
+            return "see criterion"
+        return f"{self.direction} {_format_number(self.tolerance)}"
 
     def __bool__(self) -> bool:  # ``assert check_x(...)`` reads naturally in user tests
         return bool(self.passed)

@@ -12,20 +12,33 @@ Import them in your own pytest suite::
 
 Every strategy draws a ``seed`` and builds its arrays with ``numpy.random.default_rng(seed)``,
 so Hypothesis shrinks toward small widths/seeds and examples replay exactly. See docs/verify.md.
+
+**Hypothesis's default deadline (200 ms).** The first call of a compiled kernel loads it (about
+0.5-2 s from the on-disk cache, 15-30 s on a fresh machine), far over Hypothesis's default
+deadline per example. So the strategies that feed compiled code warm it *when they are built*
+(at import of the test module, outside every timed example), once per process:
+:func:`reduced_states` and :func:`positive_energy_states` the blow-up solver and integrator
+(:func:`numerics.blowup_time`, :func:`numerics.integrate_effective`), :func:`networks` and
+:func:`datasets` direct training (:func:`numerics.train_network`, tanh). Tests written with
+these strategies then pass under Hypothesis's default settings. Set the environment variable
+``CONDENSE_WARM_STRATEGIES=0`` to skip it (e.g. when only drawing, never calling numerics).
 """
 
 from __future__ import annotations
+
+import os
+import threading
 
 import numpy as np
 from hypothesis import strategies as st
 
 from theory.activations import ACTIVATION_NAMES, NON_SMOOTH
+from numerics.init import gaussian_arrays
 from verify.instances import (
     MAX_ENERGY_RATIO,
-    gaussian_factors,
+    gaussian_reduced_factors,
     network_shapes,
     positive_energy_state,
-    reduced_shapes,
 )
 
 __all__ = [
@@ -38,9 +51,42 @@ __all__ = [
     "reduced_states",
     "positive_energy_states",
     "networks",
+    "warm",
 ]
 
 MAX_SEED = 2**32 - 1
+
+#: Kernel families already warmed in this process.
+_WARMED: set[str] = set()
+_WARM_LOCK = threading.Lock()
+
+
+def warm(kind: str) -> None:
+    """Load the compiled kernels of ``kind`` now (once per process): ``"flow"`` (blow-up times and
+    integration of the effective flow) or ``"training"`` (direct gradient descent, tanh).
+
+    Called by the strategies when they are built, so that the first example of a test does not
+    spend Hypothesis's deadline on loading Numba code. ``CONDENSE_WARM_STRATEGIES=0`` skips it."""
+    if kind not in ("flow", "training"):
+        raise ValueError(f"kind: must be 'flow' or 'training', got {kind!r}")
+    if os.environ.get("CONDENSE_WARM_STRATEGIES", "1").strip() in ("0", "false", "no"):
+        return
+    with _WARM_LOCK:
+        if kind in _WARMED:
+            return
+        import numerics
+
+        if kind == "flow":
+            a, W, u = positive_energy_state(2, 2, 0, 1e-3, 1.0)
+            result = numerics.blowup_time(a, W, u)
+            numerics.integrate_effective(a, W, u, 0.5 * result.t_star, t_eval=np.linspace(0, 0.5 * result.t_star, 3))
+        else:
+            rng = np.random.default_rng(0)
+            X = rng.standard_normal((4, 2))
+            y = np.tanh(X[:, 0])
+            weights = gaussian_factors(network_shapes(2, (2, 2)), 0, 0.1)
+            numerics.train_network(X, y, weights, steps=2)
+        _WARMED.add(kind)
 
 
 def _strategy(value, default_builder=None):
@@ -105,6 +151,7 @@ def datasets(n: int | st.SearchStrategy[int] = st.integers(4, 40),
     :math:`\|v'\| \ge` ``min_target_norm`` where :math:`v' = \frac1n\sum_i y_i x_i`
     (so the effective model is not degenerate)."""
     n_strategy, d_strategy = _strategy(n), _strategy(d)
+    warm("training")
 
     @st.composite
     def build(draw):
@@ -126,15 +173,16 @@ def datasets(n: int | st.SearchStrategy[int] = st.integers(4, 40),
 
 
 def reduced_states(hidden_widths: tuple[int, ...] | st.SearchStrategy | None = None, scale: float = 1.0):
-    """Reduced effective states ``[a, W^{L-1}, ..., W^2, u]`` (output to input, README
+    """Reduced effective states as factors ``[u, W^2, ..., W^{L-1}, a]`` (input to output, README
     convention) with N(0, scale²) entries; ``hidden_widths`` a tuple or strategy (default
     :func:`widths` of depth 3)."""
     hidden_widthsstrategy = _strategy(hidden_widths, lambda: widths(3))
+    warm("flow")
 
     @st.composite
     def build(draw):
         ws = tuple(draw(hidden_widthsstrategy))
-        return gaussian_factors(reduced_shapes(ws), draw(seeds()), scale)
+        return gaussian_reduced_factors(ws, scale, draw(seeds()))
 
     return build()
 
@@ -150,6 +198,7 @@ def positive_energy_states(hidden_widths: tuple[int, int] | st.SearchStrategy | 
     if not 0 <= min_energy_ratio < MAX_ENERGY_RATIO:
         raise ValueError(f"min_energy_ratio: must be in [0, {MAX_ENERGY_RATIO:.4f}), got {min_energy_ratio}")
     hidden_widthsstrategy = _strategy(hidden_widths, lambda: widths(3))
+    warm("flow")
 
     @st.composite
     def build(draw):
@@ -170,6 +219,7 @@ def networks(depth: int | st.SearchStrategy[int] = 3, input_dim: int | st.Search
     depth_strategy = _strategy(depth)
     dim_strategy = _strategy(input_dim)
     eps_strategy = _strategy(epsilon, epsilons)
+    warm("training")
 
     @st.composite
     def build(draw):
@@ -179,6 +229,6 @@ def networks(depth: int | st.SearchStrategy[int] = 3, input_dim: int | st.Search
             raise ValueError(f"hidden_widths: need depth - 1 = {L - 1} widths, got {ws}")
         d = draw(dim_strategy)
         eps = draw(eps_strategy)
-        return gaussian_factors(network_shapes(d, ws), draw(seeds()), eps)
+        return gaussian_arrays(network_shapes(d, ws), eps, draw(seeds()))
 
     return build()

@@ -33,18 +33,12 @@ def register(subparsers) -> None:
 
 
 def _activation(text: str):
-    """A name of ``ACTIVATION_NAMES`` or an expression in ``z``, parsed by the whitelist parser."""
-    from theory.activations import ACTIVATION_NAMES
+    """The activation as typed: a name or an expression in z, read by the whitelist parser
+    (theory.activations.parse_activation; never sympify/eval). Raises ValueError before any work."""
+    from theory.activations import parse_activation
 
-    text = text.strip()
-    if text in ACTIVATION_NAMES:
-        return text
-    from theory.expressions import parse_expression
-
-    expr = parse_expression(text, variables=("z",), argument="--activation")
-    if expr.free_symbols == set() and not expr.is_zero:
-        raise ValueError(f"--activation: {text!r} is a constant, not a function of z")
-    return expr
+    parse_activation(text, argument="--activation")
+    return text.strip()
 
 
 def _activations(text: str):
@@ -77,10 +71,18 @@ def run(args: argparse.Namespace) -> int:
     from theory.network import Network
     from theory.report import write_derivation
 
+    from pathlib import Path
+
+    from theory.ground.io import check_output_file
+
+    activation = _activations(args.activation)  # checked before any work
+    if Path(args.out).suffix.lower() == ".tex":
+        raise ValueError(f"--out: give the Markdown path (e.g. derivation.md), got {args.out!r}")
+    check_output_file(args.out)
+    check_output_file(Path(args.out).with_suffix(".tex"))
     start = time.perf_counter()
     if args.depth < 2:
         raise ValueError(f"--depth: must be an int >= 2 (number of weight layers), got {args.depth}")
-    activation = _activations(args.activation)
     widths = tuple(args.widths) if args.widths is not None else (2,) * (args.depth - 1)
     if len(widths) != args.depth - 1:
         raise ValueError(f"--widths: need depth - 1 = {args.depth - 1} hidden widths, got {len(widths)}")

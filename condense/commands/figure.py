@@ -44,10 +44,12 @@ def _no_name(parser: argparse.ArgumentParser) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from condense.figures import figure_options
+    from theory.ground.checks import check_seed
+    from theory.ground.io import check_output_dir
 
     module = args.figure_module
-    if args.seed < 0:
-        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
+    check_seed(args.seed, "--seed")
+    check_output_dir(args.out)  # before any work
     # options left out are absent (default SUPPRESS): make() fills in its defaults or, with
     # --quick, its quick defaults
     params = {dest: getattr(args, dest) for dest in figure_options(module) if hasattr(args, dest)}

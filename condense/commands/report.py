@@ -29,14 +29,18 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from condense.figures import discover_figures
     from condense.report import Progress, build_report, load_config
+    from theory.ground.checks import check_seed
+    from theory.ground.io import check_output_dir
 
+    # everything is checked before any work: the seed, the config file, the output folder
+    if args.seed is not None:
+        check_seed(args.seed, "--seed")
     figures, broken = discover_figures()
     config = load_config(args.config, figures)
+    check_output_dir(args.out)
     if args.quick is not None:
         config.quick = args.quick
     if args.seed is not None:
-        if args.seed < 0:
-            raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
         config.seed = args.seed
     progress = Progress()
     mode = "quick" if config.quick else "default"

@@ -25,12 +25,28 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse bad values before any training (``ValueError`` naming the option and its range)."""
+    from theory.ground.checks import check_int, check_real, check_seed
+    from theory.ground.io import check_output_dir
+
+    check_seed(args.seed, "--seed")
+    check_real(args.epsilon, "--epsilon", 0.0, 1.0, low_open=True, high_open=True)
+    check_int(args.width, "--width", 1)
+    check_real(args.lr, "--lr", 0.0, low_open=True)
+    if args.steps is not None:
+        check_int(args.steps, "--steps", 100)
+    check_real(args.rho, "--rho", 0.0, 1.0, low_open=True, high_open=True)
+    check_output_dir(args.out)
+
+
 def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
     from condense.figures import stages as figure
 
+    check_arguments(args)
     print("condense stages: training ...", file=sys.stderr, flush=True)
     result = figure.make(
         Path(args.out), quick=args.quick, seed=args.seed, epsilon=args.epsilon, width=args.width, lr=args.lr,

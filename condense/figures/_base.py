@@ -12,13 +12,12 @@ A figure module ``condense/figures/<name>.py`` defines
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from numerics._io import DEFAULT_FILE_MODE
+from theory.ground.io import write_bytes_atomic
 
 
 @dataclass
@@ -63,17 +62,8 @@ def save_figure(fig, out_dir: Path | str, stem: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("png", "pdf"):
-        target = out_dir / f"{stem}.{ext}"
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{stem}.", suffix=f".{ext}")
-        os.close(fd)
-        try:
-            os.chmod(tmp, DEFAULT_FILE_MODE)  # mkstemp creates 0600; published files follow the umask
-            fig.savefig(tmp, format=ext)
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        paths.append(target)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext)
+        paths.append(write_bytes_atomic(out_dir / f"{stem}.{ext}", buffer.getvalue()))
     plt.close(fig)
     return paths

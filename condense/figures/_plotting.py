@@ -102,9 +102,12 @@ def count_orientation_lines(
 
 
 def loglog_slope(x, y) -> float:
-    """Least-squares slope of ``log y`` against ``log x`` (positive, finite values)."""
+    """Least-squares slope of ``log y`` against ``log x`` (positive, finite values;
+    :func:`numerics.fit.fit_power`, the project's one line fit)."""
+    from numerics.fit import fit_power
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.size < 2 or np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("x, y: need at least two positive points for a log-log slope")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+    return fit_power(x, y).slope

@@ -20,7 +20,10 @@ CLAIM = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=None, help="neurons m (default 1000, quick 200)")
     parser.add_argument("--gamma-prime", type=float, default=0.0, help="γ' of both points (default 0)")
-    parser.add_argument("--activations", default="relu,tanh", help="comma-separated activations (default relu,tanh)")
+    from condense.figures._params import activations_option
+
+    parser.add_argument("--activations", type=activations_option, default="relu,tanh",
+                        help="comma-separated activations: names or expressions in z (default relu,tanh)")
 
 
 def orientation_bins(theta, weight, mass: float = 0.9, bins: int = 72) -> int:
@@ -40,7 +43,9 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, width: int | None
     from numerics.two_layer import feature_map, init_two_layer, phase_dataset, scaling, train_two_layer
 
     m = width if width is not None else (200 if quick else 1000)
-    acts = [a.strip() for a in activations.split(",") if a.strip()]
+    from condense.figures._params import split_activations
+
+    acts = split_activations(activations)
     points = {"condensed": 1.75, "linear": 0.25}
     X, y = phase_dataset("three_point")
     apply_style()

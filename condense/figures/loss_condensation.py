@@ -17,8 +17,10 @@ A tanh network :math:`f(x) = a^\top\tanh(W^2\tanh(W^1x))` with entries
   of :math:`W^2` at initialization and just after the escape (loss below 10% of :math:`R_0`),
   neurons ordered by the leading eigenvector, colour range −1..1 (theory-notes §5).
 
-Check: the observed escape iteration (loss halved) is within 20% of the prediction, and after the
-escape the mean :math:`|D|` off the diagonal is at least 0.9 for both layers (condensed).
+Check (the criteria of :mod:`verify`, not a second copy): the escape verdict is
+:func:`verify.checks.plateau.evaluate_plateau_escape` (observed/predicted within its tolerance, 2%)
+and the condensation verdict :func:`verify.checks.final_stage.evaluate_condensation` (mean
+:math:`|D|` off the diagonal at least 0.9 for both layers after the escape); both are shown.
 """
 
 from __future__ import annotations
@@ -39,8 +41,6 @@ CLAIM = (
     "align with ±v and those of W² with ±û (theory-notes §5)."
 )
 
-RATIO_TOLERANCE = 0.2
-CONDENSED = 0.9
 
 
 #: Defaults of ``--quick`` (options given explicitly are kept).
@@ -87,8 +87,11 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     import matplotlib.pyplot as plt
 
     from condense.figures._base import apply_style, save_figure
-    from condense.figures._plotting import cosine_matrix, draw_cosine_heatmap, mean_abs_offdiagonal
+    from condense.figures._plotting import draw_cosine_heatmap
     from numerics import gaussian_init, make_dataset, observed_escape_iteration, predict_escape, train_network
+    from verify.checks.final_stage import evaluate_condensation
+    from verify.checks.plateau import evaluate_plateau_escape
+    from verify.measures import row_concentration
 
     # quick: already cheap (about a second); only train less far past the escape
     p = resolve_parameters(add_arguments, params, quick=QUICK if quick else None)
@@ -118,15 +121,12 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     condensed_at = observed_escape_iteration(loss, 0.1)
     k_after = int(np.argmin(np.abs(history.record_steps - (condensed_at if condensed_at is not None else steps))))
     before, after = history.snapshots[0], history.snapshots[k_after]
-    concentration = {
-        "W1 init": mean_abs_offdiagonal(cosine_matrix(before[0])),
-        "W2 init": mean_abs_offdiagonal(cosine_matrix(before[1])),
-        "W1 after": mean_abs_offdiagonal(cosine_matrix(after[0])),
-        "W2 after": mean_abs_offdiagonal(cosine_matrix(after[1])),
-    }
+    concentration = {"W1 init": row_concentration(before[0]), "W2 init": row_concentration(before[1])}
     alignment = _alignment_with_limit_directions(X, y, after)
-    ratio_ok = math.isfinite(ratio) and abs(ratio - 1.0) <= RATIO_TOLERANCE
-    condensed_ok = min(concentration["W1 after"], concentration["W2 after"]) >= CONDENSED
+    escape = evaluate_plateau_escape([prediction.epsilon], [prediction.iteration],
+                                     [math.nan if observed is None else observed])
+    condensation = evaluate_condensation({"W1": after[0], "W2": after[1]})
+    concentration.update({f"{name} after": value for name, value in condensation.details["concentration"].items()})
 
     fig = plt.figure(figsize=(13.0, 8.0))
     grid = fig.add_gridspec(2, 4, height_ratios=[1.0, 1.05])
@@ -153,24 +153,34 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     for j, (rows, title) in enumerate(panels):
         image = draw_cosine_heatmap(fig.add_subplot(grid[1, j]), rows, title)
     fig.colorbar(image, ax=fig.axes[-4:], shrink=0.8, label="cosine similarity $D(u, v)$")
+    fig.suptitle(f"verify's verdicts: plateau escape {_verdict(escape)} (|observed/predicted − 1| = "
+                 f"{escape.measured:.3g} ≤ {escape.tolerance:g}); condensation {_verdict(condensation)} "
+                 f"(min mean |cos| after escape = {condensation.measured:.3f} ≥ {condensation.tolerance:g})")
     paths = save_figure(fig, out_dir, NAME)
 
     summary = (
         f"Predicted escape iteration {prediction.iteration:.1f} (T* = {prediction.t_star:.6g}, "
         f"ε = {prediction.epsilon:.4g} (RMS of the initial weights), ‖v'‖ = {prediction.v_prime_norm:.4g}); "
-        f"observed (loss halved) {observed}; ratio {ratio:.4f} (check: within ±{RATIO_TOLERANCE:.0%}). "
+        f"observed (loss halved) {observed}; ratio {ratio:.4f} (verify's plateau-escape criterion, "
+        f"|ratio − 1| ≤ {escape.tolerance:g}: {'PASS' if escape.passed else 'FAIL'}). "
         f"The effective model's loss departs from the real loss by more than {p['fail_tolerance']:g}·R₀ "
         f"from iteration {fail_start} on (shaded). Mean |cosine| between distinct rows, initialization → "
         f"after escape (iteration {history.record_steps[k_after]}): W¹ {concentration['W1 init']:.3f} → "
         f"{concentration['W1 after']:.3f}, W² {concentration['W2 init']:.3f} → {concentration['W2 after']:.3f} "
-        f"(check: both ≥ {CONDENSED}). Alignment after escape with the limit directions of theory-notes §5 "
+        f"(verify's condensation criterion, both ≥ {condensation.tolerance:g}: "
+        f"{'PASS' if condensation.passed else 'FAIL'}). Alignment after escape with the limit directions of theory-notes §5 "
         f"(shown, not part of the check; 1 = aligned): mean |cos(W¹ₖ, v)| = {alignment[0]:.3f} with v = v'/‖v'‖, "
         f"mean |cos(W²ₖ, û)| = {alignment[1]:.3f} with û = W¹v/‖W¹v‖."
     )
     params_used = {**p, "steps": steps, "predicted_escape": round(prediction.iteration, 2), "observed_escape": observed}
-    return FigureResult(NAME, TITLE, CLAIM, paths, passed=bool(ratio_ok and condensed_ok), summary=summary,
+    params_used["verdicts"] = {"plateau_escape": bool(escape.passed), "condensation": bool(condensation.passed)}
+    return FigureResult(NAME, TITLE, CLAIM, paths, passed=bool(escape.passed and condensation.passed), summary=summary,
                         params=params_used)
 
+
+
+def _verdict(result) -> str:
+    return "PASS" if result.passed else "FAIL"
 
 
 def _alignment_with_limit_directions(X, y, weights) -> tuple[float, float]:

@@ -16,8 +16,10 @@ CLAIM = (
     "Numerically: sign of the slope of log RD(θ_w*) against log m."
 )
 
-#: Grids: quick (report --quick, a few seconds), default (report), full (the 7×7×4 goal of
-#: `condense phase-diagram`, widths measured by benchmarks/bench_phase_diagram.py).
+#: Grids: quick (report --quick, a few seconds), default (the report and `condense phase-diagram`:
+#: both activations agree with the theory at every point off the boundary), full (`--grid full`,
+#: wider networks, minutes; tanh's slope approaches the threshold there: docs/phase-diagram.md;
+#: widths measured by benchmarks/bench_phase_diagram.py).
 GRIDS = {
     "quick": dict(gammas=(0.25, 1.0, 1.75), gamma_primes=(-0.5, 0.0, 0.25), widths=(50, 100, 200)),
     "default": dict(
@@ -48,7 +50,10 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--activations", default="relu,tanh", help="comma-separated activations (default relu,tanh)")
+    from condense.figures._params import activations_option
+
+    parser.add_argument("--activations", type=activations_option, default="relu,tanh",
+                        help="comma-separated activations: names or expressions in z (default relu,tanh)")
     def grid_default(key: str) -> str:
         return (f"(default {','.join(f'{v:g}' for v in GRIDS['default'][key])}; "
                 f"--quick {','.join(f'{v:g}' for v in GRIDS['quick'][key])})")
@@ -64,9 +69,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", default=None, help="sweep result directory (default OUT/sweeps/phase_diagram)")
 
 
+def _validate(p: dict) -> None:
+    """Ranges of the options (also run on config-file values before the report computes)."""
+    from numerics.phase_diagram import check_grid
+
+    spec = dict(GRIDS["default"])
+    spec.update({k: p[k] for k in ("gammas", "gamma_primes", "widths") if p.get(k) is not None})
+    check_grid(spec["gammas"], spec["gamma_primes"], spec["widths"])
+    if not p["threshold"] >= 0:
+        raise ValueError(f"threshold: must be >= 0, got {p['threshold']!r}")
+    if p["workers"] < 1:
+        raise ValueError(f"workers: must be >= 1, got {p['workers']!r}")
+
+
 def write_json_atomic(path: Path, data) -> Path:
     """Write ``data`` as JSON to ``path`` atomically (never a partial file)."""
-    from numerics._io import write_text_atomic
+    from theory.ground.io import write_text_atomic
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,24 +107,36 @@ def compute(
     store: str | Path | None = None,
     progress: bool = True,
     connect_timeout: float = 10.0,
+    worker_timeout: float = 60.0,
 ):
-    """Run the sweeps (one per activation); return ``{activation: PhaseDiagram}``."""
-    from numerics.phase_diagram import phase_diagram
+    """Run the sweeps (one per activation); return ``{activation: PhaseDiagram}``.
+
+    Everything is checked before the first sweep starts or a folder is created: the grid, and
+    each activation (parsed and compiled, :func:`numerics.activations.compile_activation`)."""
+    from numerics.activations import compile_activation
+    from numerics.phase_diagram import check_grid, phase_diagram
 
     if grid not in GRIDS:
         raise ValueError(f"grid: must be one of {sorted(GRIDS)}, got {grid!r}")
     if isinstance(activations, str):
-        activations = tuple(a.strip() for a in activations.split(",") if a.strip())
+        from condense.figures._params import split_activations
+
+        activations = tuple(split_activations(activations))
     spec = dict(GRIDS[grid])
     for name, value in (("gammas", gammas), ("gamma_primes", gamma_primes), ("widths", widths)):
         if value is not None:
             spec[name] = tuple(value)
+    if not activations:
+        raise ValueError("activations: need at least one activation")
+    for act in activations:
+        compile_activation(act)
+    check_grid(spec["gammas"], spec["gamma_primes"], spec["widths"])
     store = Path(store) if store is not None else Path(out_dir) / "sweeps" / "phase_diagram"
     return {
         act: phase_diagram(
             spec["gammas"], spec["gamma_primes"], spec["widths"], seeds=(seed,), activation=act,
             store=store, scheduler=scheduler, workers=workers, progress=progress, threshold=threshold,
-            connect_timeout=connect_timeout,
+            connect_timeout=connect_timeout, worker_timeout=worker_timeout,
         )
         for act in activations
     }
@@ -186,6 +216,7 @@ def make(
     grid: str | None = None,
     progress: bool = True,
     connect_timeout: float = 10.0,
+    worker_timeout: float = 60.0,
     **_ignored,
 ) -> FigureResult:
     out_dir = Path(out_dir)
@@ -193,7 +224,7 @@ def make(
     diagrams = compute(
         out_dir, grid=grid, seed=seed, activations=activations, gammas=gammas, gamma_primes=gamma_primes,
         widths=widths, threshold=threshold, scheduler=scheduler, workers=workers, store=store, progress=progress,
-        connect_timeout=connect_timeout,
+        connect_timeout=connect_timeout, worker_timeout=worker_timeout,
     )
     paths = draw(diagrams, out_dir)
     data = {act: pd.to_json() for act, pd in diagrams.items()}

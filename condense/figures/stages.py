@@ -12,7 +12,7 @@ TITLE = "Multi-stage loss: plateau, descent, secondary plateau; amplitudes and t
 CLAIM = (
     "theory-notes §8 (and §1 for depth 2): from small initialization a two-layer network shows an initial "
     "plateau, an initial descent and a secondary plateau; the initial plateau lasts "
-    "log(1/ε)/log(1 + η‖v'‖) + const iterations; the amplitude distribution |a_k|‖w_k‖ moves during "
+    "log(1/ε)/log(1 + η|σ'(0)|‖v'‖) + const iterations; the amplitude distribution |a_k|‖w_k‖ moves during "
     "descents (1-d Wasserstein distance between snapshots) and hardly on plateaus."
 )
 
@@ -27,8 +27,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=50, help="number of neurons m (default 50)")
     parser.add_argument("--lr", type=float, default=0.2, help="GD step η (default 0.2; halved if the loss rises)")
     parser.add_argument("--steps", type=int, default=None, help="GD iterations (default 6000, quick 4000)")
-    parser.add_argument("--activation", default="tanh", help="activation (default tanh)")
+    from condense.figures._params import activation_option
+
+    parser.add_argument("--activation", type=activation_option, default="tanh",
+                        help="activation: a name or an expression in z (default tanh)")
     parser.add_argument("--rho", type=float, default=0.1, help="descent threshold ρ of the stage criterion (default 0.1)")
+
+
+def _validate(p: dict) -> None:
+    """Ranges of the options (also run on config-file values before the report computes)."""
+    from condense.figures._params import require_int, require_range
+
+    require_range(p, "epsilon", 0.0, 1.0)
+    require_int(p, "width", 1)
+    require_range(p, "lr", 0.0)
+    if p.get("steps") is not None:
+        require_int(p, "steps", 100)
+    require_range(p, "rho", 0.0, 1.0)
 
 
 def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, steps: int | None,
@@ -39,11 +54,15 @@ def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, st
     from numerics.stages import (
         amplitude_distributions,
         detect_stages,
-        plateau_scaling,
+        plateau_length_law,
         small_init_run,
         wasserstein_series,
     )
 
+    from numerics.stages import predicted_plateau_slope
+    from numerics.two_layer import phase_dataset
+
+    predicted_plateau_slope(*phase_dataset("staircase"), lr, activation)  # refuses ReLU etc. before training
     setting = SETTINGS["quick" if quick else "default"]
     steps = setting["steps"] if steps is None else steps
     if not isinstance(steps, int) or steps < 100:
@@ -54,7 +73,7 @@ def compute(*, quick: bool, seed: int, epsilon: float, width: int, lr: float, st
     stages = detect_stages(run.losses, rho=rho)
     snap_steps, amplitudes = amplitude_distributions(run)
     w1 = wasserstein_series(amplitudes)
-    scaling = plateau_scaling(setting["epsilons"], lr=lr, m=width, steps=steps, activation=activation, seed=seed)
+    scaling = plateau_length_law(setting["epsilons"], lr=lr, m=width, steps=steps, activation=activation, seed=seed)
     return dict(run=run, stages=stages, snap_steps=snap_steps, amplitudes=amplitudes, w1=w1, scaling=scaling,
                 epsilon=epsilon, lr=lr, width=width, steps=steps, activation=activation, rho=rho)
 
@@ -123,7 +142,7 @@ def draw(data: dict, out_dir: Path, stem: str = "stages") -> list[Path]:
     ax.plot(x, sc.plateau_lengths, "o", label="detected initial plateau length")
     intercept = np.mean(sc.plateau_lengths - sc.predicted_slope * x)
     ax.plot(x, sc.predicted_slope * x + intercept, "k--",
-            label=f"prediction slope 1/log(1+η‖v'‖) = {sc.predicted_slope:.2f}")
+            label=f"prediction slope 1/log(1+η|σ'(0)|‖v'‖) = {sc.predicted_slope:.2f}")
     ax.set_xlabel("log(1/ε)")
     ax.set_ylabel("iterations")
     ax.set_title(f"plateau length vs ε: fitted slope / predicted = {sc.ratio:.3f}")
@@ -137,7 +156,7 @@ def summary_dict(data: dict) -> dict:
         "epsilon": data["epsilon"], "lr": data["lr"], "width": data["width"], "steps": data["steps"],
         "activation": data["activation"], "rho": data["rho"], "stages": data["stages"].as_dict(),
         "snapshot_steps": data["snap_steps"].tolist(), "w1": data["w1"].tolist(),
-        "plateau_scaling": {"epsilons": sc.epsilons.tolist(), "plateau_lengths": sc.plateau_lengths.tolist(),
+        "plateau_length_law": {"epsilons": sc.epsilons.tolist(), "plateau_lengths": sc.plateau_lengths.tolist(),
                             "fitted_slope": sc.fitted_slope, "predicted_slope": sc.predicted_slope, "ratio": sc.ratio},
     }
 
@@ -163,7 +182,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, epsilon: float = 
         f"{span(st.initial_descent)}, secondary plateau {span(st.secondary_plateau)} (criterion: "
         f"r = −d log L/d log k ≥ {data['rho']:g}·max r is descent). Initial-plateau length against log(1/ε) "
         f"over ε = {', '.join(f'{e:g}' for e in data['scaling'].epsilons)}: fitted slope {data['scaling'].fitted_slope:.2f}, predicted "
-        f"1/log(1+η‖v'‖) = {data['scaling'].predicted_slope:.2f} (ratio {ratio:.3f}; pass if within 10%)."
+        f"1/log(1+η|σ'(0)|‖v'‖) = {data['scaling'].predicted_slope:.2f} (ratio {ratio:.3f}; pass if within 10%)."
     )
     return FigureResult(name=NAME, title=TITLE, claim=CLAIM, paths=paths, passed=passed, summary=summary,
                         params={"seed": seed, "epsilon": epsilon, "width": width, "lr": lr, "steps": data["steps"],

@@ -29,8 +29,10 @@ from condense.figures._base import FigureResult
 from condense.report import sections
 from condense.report.config import ReportConfig
 from condense.report.html import markdown_to_html, shift_headings
+from theory.ground.io import check_output_dir
 
 FIGURES_DIR = "figures"
+CONJECTURES_TITLE = "Conjectures checked"
 
 
 class Progress:
@@ -107,12 +109,14 @@ def build_report(
         figures, found_broken = discover_figures()
         broken = found_broken if broken is None else broken
     broken = broken or []
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"out_dir: {str(out_dir)!r} exists and is not a folder")
+    out_dir = check_output_dir(out_dir, "out_dir")  # before any work
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}.partial-"))
+    removed = remove_stale_staging(out_dir)
+    if removed:
+        progress(f"removed {len(removed)} staging folder(s) left by an interrupted report: "
+                 + ", ".join(p.name for p in removed))
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=_staging_prefix(out_dir) + f"{os.getpid()}-"))
     try:
         parts = _run_parts(config, figures, broken, staging / FIGURES_DIR, progress)
         seconds = progress.elapsed
@@ -125,6 +129,42 @@ def build_report(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ReportOutcome(out_dir, out_dir / "report.md", out_dir / "report.html", seconds, parts)
+
+
+def _staging_prefix(out_dir: Path) -> str:
+    return f".{out_dir.name}.partial-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_staging(out_dir: str | Path) -> list[Path]:
+    """Remove the staging folders ``.OUT.partial-PID-*`` beside ``out_dir`` whose process ``PID`` is
+    gone (a report killed before it published), and those of the older ``.OUT.partial-XXXX``
+    form (no process id). Folders of a report still running are kept. Returns the removed paths."""
+    out_dir = Path(out_dir)
+    parent = out_dir.resolve().parent
+    prefix = _staging_prefix(out_dir)
+    removed = []
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix) and p.is_dir()]
+    except OSError:
+        return removed
+    for path in candidates:
+        pid_text = path.name[len(prefix):].split("-", 1)[0]
+        if pid_text.isdigit() and "-" in path.name[len(prefix):] and _pid_alive(int(pid_text)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed
 
 
 def _run_parts(
@@ -154,6 +194,21 @@ def _run_parts(
 
         _run(verification, progress, verify_part)
         parts.append(verification)
+
+        conjectures = PartOutcome(CONJECTURES_TITLE, params={"quick": quick, "seed": config.seed,
+                                                             "conjectures": list(config.conjectures)})
+        progress("conjectures checked: sharpness of the blow-up bounds"
+                 + (f" and {len(config.conjectures)} listed conjecture(s)" if config.conjectures else ""))
+
+        def conjectures_part() -> str:
+            from condense.report.conjectures import conjectures_markdown
+
+            section = conjectures_markdown(config.conjectures, quick=quick, seed=config.seed)
+            conjectures.passed, conjectures.verdict = section.passed, section.verdict
+            return section.markdown
+
+        _run(conjectures, progress, conjectures_part)
+        parts.append(conjectures)
 
     selected = [n for n in figures if config.figures is None or n in config.figures]
     for k, name in enumerate(selected, 1):
@@ -233,10 +288,13 @@ def _document(config: ReportConfig, parts: list[PartOutcome], seconds: float, co
     lines += [f"| {p.title} | {_status(p)} | {p.seconds:.1f} s |" for p in parts]
     derivation, *rest = parts
     verification = [p for p in rest if p.title == "Verification"]
-    figures = [p for p in rest if p.title != "Verification"]
+    conjectures = [p for p in rest if p.title == CONJECTURES_TITLE]
+    figures = [p for p in rest if p.title not in ("Verification", CONJECTURES_TITLE)]
     lines += ["", "## 1. Derivation of the effective model", "", derivation.markdown, ""]
     lines += ["## 2. Verification", ""]
     lines += [verification[0].markdown if verification else "Skipped (config: `verify = false`).", ""]
+    for part in conjectures:
+        lines += ["### Conjectures checked", "", part.markdown, ""]
     lines += ["## 3. Figures", ""]
     for part in figures:
         lines += [f"### {part.title}", "", part.markdown, ""]

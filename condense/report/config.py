@@ -6,7 +6,8 @@ else as JSON) may contain::
     seed = 0                     # seed of every figure that does not set its own
     quick = false                # same as --quick (the command-line flag wins when given)
     figures = ["effective_model", "plateau_scaling"]   # a subset of the figures, in report order
-    verify = true                # run the verification table (verify.run_all)
+    verify = true                # run the verification table (verify.run_all) and "Conjectures checked"
+    conjectures = ["t_star <= 2*E0**(-1/3)"]   # claims for "Conjectures checked" (condense check syntax)
 
     [derivation]                 # the derivation section (theory.derive_effective_model)
     depth = 3
@@ -16,8 +17,10 @@ else as JSON) may contain::
     seed = 3
     depths = [2, 3]
 
-Unknown keys, unknown figure names and unknown or ill-typed figure parameters raise
-``ValueError``/``TypeError`` naming the key and what is allowed.
+Unknown keys, unknown figure names, unknown or ill-typed figure parameters, values outside a
+figure's range (its ``_validate``) and activations that are neither a name nor an expression in
+``z`` raise ``ValueError``/``TypeError`` naming the key and what is allowed, before anything is
+computed.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 from condense.figures import coerce_option, figure_options
 
-TOP_LEVEL_KEYS = ("seed", "quick", "figures", "verify", "derivation", "figure")
+TOP_LEVEL_KEYS = ("seed", "quick", "figures", "verify", "derivation", "figure", "conjectures")
 DERIVATION_KEYS = {"depth": int, "activation": str}
 
 
@@ -46,6 +49,7 @@ class ReportConfig:
     derivation: dict[str, Any] = field(default_factory=lambda: {"depth": 3, "activation": "tanh"})
     figure_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # NAME -> overrides
     source: str | None = None  # the config file it was read from
+    conjectures: list[str] = field(default_factory=list)  # claims checked in "Conjectures checked"
 
     def seed_for(self, figure: str) -> int:
         return int(self.figure_params.get(figure, {}).get("seed", self.seed))
@@ -94,6 +98,8 @@ def parse_config(
         config.figures = [n for n in figures if n in names]  # report order
     if "derivation" in data:
         config.derivation.update(_derivation(data["derivation"]))
+    if "conjectures" in data:
+        config.conjectures = _conjectures(data["conjectures"])
     if "figure" in data:
         tables = data["figure"]
         if not isinstance(tables, dict):
@@ -134,7 +140,30 @@ def _derivation(table: Any) -> dict[str, Any]:
             raise TypeError(f"config: derivation.{key} must be of type {kind.__name__}, got {table[key]!r}")
     if "depth" in table and table["depth"] < 2:
         raise ValueError(f"config: derivation.depth must be >= 2, got {table['depth']}")
+    if "activation" in table:
+        # the same language as everywhere (a name or an expression in z, whitelist parser), and
+        # smooth at 0 with sigma(0) = 0, checked now: nothing is computed for a refused value
+        from theory.activations import check_smooth_activation, parse_activation
+
+        try:
+            check_smooth_activation(parse_activation(table["activation"], argument="config: derivation.activation"))
+        except ValueError as exc:
+            message = str(exc)
+            prefix = "config: derivation.activation"
+            raise ValueError(message if message.startswith(prefix) else
+                             f"{prefix}: {message.removeprefix('activation: ')}") from None
     return dict(table)
+
+
+def _conjectures(claims: Any) -> list[str]:
+    """Each claim parsed now (``verify.conjecture.parse_claim``), so a bad one fails before any work."""
+    if not isinstance(claims, list) or not all(isinstance(c, str) for c in claims):
+        raise TypeError(f"config: conjectures must be a list of claim strings, got {claims!r}")
+    from verify.conjecture.claims import parse_claim
+
+    for k, claim in enumerate(claims):
+        parse_claim(claim, argument=f"config: conjectures[{k}]")
+    return list(claims)
 
 
 def _figure_params(name: str, params: Any, module: ModuleType) -> dict[str, Any]:
@@ -150,4 +179,19 @@ def _figure_params(name: str, params: Any, module: ModuleType) -> dict[str, Any]
             checked[key] = coerce_option(name, options[key], value)
         else:
             raise ValueError(f"config: figure.{name}: unknown parameter {key!r}; allowed parameters are {allowed}")
+    _check_ranges(name, module, {k: v for k, v in checked.items() if k != "seed"})
     return checked
+
+
+def _check_ranges(name: str, module: ModuleType, params: dict[str, Any]) -> None:
+    """Run the figure's own range checks (its ``_validate(p)`` on the defaults updated by
+    ``params``) now, so that a bad value is refused before the report computes anything."""
+    from condense.figures._params import resolve_parameters
+
+    validate = getattr(module, "_validate", None)
+    if validate is None:
+        return
+    try:
+        validate(resolve_parameters(module.add_arguments, params))
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"config: figure.{name}: {exc}") from None

@@ -14,14 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from verify.instances import (
-    blowup_time_of,
-    chain_energy,
-    flatten_state,
-    integrate_at,
-    positive_energy_factors,
-    positive_energy_state,
-)
+from verify.instances import blowup_time_of, chain_energy, flatten_state
 from verify.measures import observed_order
 from verify.progress import as_progress
 from verify.result import CheckResult
@@ -36,7 +29,7 @@ RATE_TOLERANCE = 1e-6
 
 
 def blowup_bounds(*factors) -> tuple[float, float]:
-    r"""Theory-notes §4 bounds of the reduced state ``(a, W^{L-1}, ..., u)`` with :math:`E_0 > 0`,
+    r"""Blow-up bounds of the reduced factors ``[u, W^2, ..., a]`` (input to output) with :math:`E_0 > 0`,
     from ``theory.blowup``: :math:`L^{L/2-1}/((L-2)\|y_0\|^{L-2}) \le T^* \le E_0^{-(L-2)/L}/(L-2)`
     (depth 3: :math:`\sqrt3/\|y_0\| \le T^* \le E_0^{-1/3}`)."""
     from theory.blowup import blowup_lower_bound, blowup_upper_bound
@@ -67,27 +60,25 @@ def check_blowup_bounds(n_states: int = 8,
                         widths: Sequence[tuple[int, ...]] = ((1, 1), (3, 2), (5, 4), (8, 6), (3, 3, 3), (4, 2, 5)),
                         seed: int = 0, progress=False) -> CheckResult:
     r"""``numerics.blowup_time`` (depth 3) and ``numerics.blowup_time_deep`` (depth 4) of random
-    positive-energy states lie within the bounds of theory-notes §4 (``theory.blowup``)."""
-    import numerics
+    positive-energy states lie within the bounds of theory-notes §4 (``theory.blowup``): the claims
+    ``t_star >= lower`` and ``t_star <= upper`` of :func:`verify.conjecture.inequality` over these
+    cases (:func:`verify.conjecture.cases.positive_energy_case`, factors input to output)."""
+    from verify.conjecture import inequality
+    from verify.conjecture.cases import positive_energy_case
 
     say = as_progress(progress)
-    t_stars, bounds, solver_bounds, depths = [], [], [], []
-    for k in range(n_states):
-        hidden = widths[k % len(widths)]
-        factors = positive_energy_factors(hidden, seed + 7919 * k)
-        if len(factors) == 3:
-            result = numerics.blowup_time(*factors)
-        else:
-            result = numerics.blowup_time_deep(factors[::-1])  # listed input to output
-        if not result.blew_up:
-            raise RuntimeError(f"blowup_time: positive-energy state {k} reported no blow-up: {result.diagnostics}")
-        t_stars.append(float(result.t_star))
-        bounds.append(blowup_bounds(*factors))
-        solver_bounds.append([float(result.lower), float(result.upper)])
-        depths.append(len(factors))
-    say(f"blow-up bounds: {n_states} states, depths {sorted(set(depths))}")
-    return evaluate_blowup_bounds(t_stars, bounds,
-                                  details={"solver_bounds": solver_bounds, "depth": depths, "seed": seed})
+    cases = [positive_energy_case(widths[k % len(widths)], seed + 7919 * k) for k in range(n_states)]
+    for k, case in enumerate(cases):
+        if not np.isfinite(case.t_star):
+            raise RuntimeError(f"blowup_time: positive-energy state {k} reported no blow-up: {case.reason}")
+    claims = {text: inequality(text, over=cases, rtol=BOUNDS_SLACK).status
+              for text in ("t_star >= lower", "t_star <= upper")}
+    say(f"blow-up bounds: {n_states} states, depths {sorted({c.depth for c in cases})}")
+    return evaluate_blowup_bounds(
+        [c.t_star for c in cases], [(c.lower, c.upper) for c in cases],
+        details={"solver_bounds": [list(c.solver_bounds) for c in cases], "depth": [c.depth for c in cases],
+                 "seed": seed, "claims": claims},
+    )
 
 
 def evaluate_blowup_scalar(computed: Sequence[float], reference: Sequence[float],
@@ -145,15 +136,19 @@ def check_blowup_rate(n_states: int = 3, widths: tuple[int, int] = (4, 3),
                       gaps: Sequence[float] = (1e-1, 1e-2, 1e-3, 1e-4), seed: int = 0,
                       progress=False) -> CheckResult:
     r""":math:`\|y(\tau)\|(T^*-\tau) \to \sqrt3` (theory-notes §4: :math:`\|y\| \approx \sqrt3/(T^*-\tau)`)
-    measured at :math:`\tau = T^*(1 - g)` for the relative ``gaps`` g."""
+    measured at :math:`\tau = T^*(1 - g)` for the relative ``gaps`` g
+    (:func:`verify.conjecture.rates.blowup_norms` of :func:`verify.conjecture.cases.positive_energy_case`)."""
+    from verify.conjecture.cases import positive_energy_case
+    from verify.conjecture.rates import blowup_norms
+
     say = as_progress(progress)
     gaps = np.asarray(sorted(gaps, reverse=True), dtype=float)
     products = []
     for k in range(n_states):
-        a, W, u = positive_energy_state(*widths, seed + 104729 * k)
-        t_star = blowup_time_of(a, W, u)
-        times = t_star * (1.0 - gaps)
-        norms = np.linalg.norm(integrate_at(a, W, u, times, rtol=1e-13), axis=1)
-        products.append(norms * (t_star - times))
-        say(f"blow-up rate: state {k + 1}/{n_states}, T* = {t_star:.6g}")
+        case = positive_energy_case(widths, seed + 104729 * k)
+        if not np.isfinite(case.t_star):
+            raise RuntimeError(f"blowup_time: the state does not blow up: {case.reason}")
+        remaining, norms = blowup_norms(case, gaps)
+        products.append(norms * remaining)
+        say(f"blow-up rate: state {k + 1}/{n_states}, T* = {case.t_star:.6g}")
     return evaluate_blowup_rate(gaps, products, details={"widths": list(widths), "seed": seed})

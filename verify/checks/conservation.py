@@ -14,7 +14,6 @@ from typing import Sequence
 
 import numpy as np
 
-from verify.instances import approach_grid, blowup_time_of, integrate_at, positive_energy_state, split_state
 from verify.measures import conservation_drift
 from verify.progress import as_progress
 from verify.result import CheckResult
@@ -48,18 +47,26 @@ def check_conservation(n_states: int = 4, widths: Sequence[tuple[int, int]] = ((
     r"""Integrate ``n_states`` random positive-energy states (widths ``(m1, m2)`` cycling through
     ``widths``) up to
     ``fraction`` :math:`\cdot T^*` and check the conservation laws of theory-notes §3 hold to
-    ``tolerance`` relative to :math:`\|y(\tau)\|^2`."""
+    ``tolerance`` relative to :math:`\|y(\tau)\|^2`. The states and trajectories are those of
+    :func:`verify.conjecture.conserved`'s integration path
+    (:func:`verify.conjecture.cases.positive_energy_case`,
+    :func:`verify.conjecture.conservation.integrate_state`, at its tightest tolerance)."""
+    from theory import reduced_model
+    from verify.conjecture.cases import model_flat_state, positive_energy_case, split_model_state
+    from verify.conjecture.conservation import integrate_state
+
     say = as_progress(progress)
     trajectories, growth = [], []
     for k in range(n_states):
         m1, m2 = widths[k % len(widths)]
-        a, W, u = positive_energy_state(m1, m2, seed + 1000 * k)
-        t_star = blowup_time_of(a, W, u)
-        times = approach_grid(t_star, fraction)
-        ys = integrate_at(a, W, u, times, rtol=1e-14, atol=1e-14)
-        trajectories.append([split_state(row, (m1, m2)) for row in ys])
+        case = positive_energy_case((m1, m2), seed + 1000 * k)
+        if not np.isfinite(case.t_star):
+            raise RuntimeError(f"blowup_time: the state does not blow up: {case.reason}")
+        ys = integrate_state(reduced_model((m1, m2)), model_flat_state(case.factors), fraction,
+                             rtol=1e-14, atol=1e-14)
+        trajectories.append([split_model_state(row, (m1, m2)) for row in ys])  # [a, W, u] per time
         growth.append(float(np.linalg.norm(ys[-1]) / np.linalg.norm(ys[0])))
-        say(f"conservation: state {k + 1}/{n_states}, T* = {t_star:.6g}, |y| grew x{growth[-1]:.3g}")
+        say(f"conservation: state {k + 1}/{n_states}, T* = {case.t_star:.6g}, |y| grew x{growth[-1]:.3g}")
     return evaluate_conservation(
         trajectories, tolerance,
         {"widths": [list(w) for w in widths], "fraction_of_blowup": fraction, "norm_growth": growth, "seed": seed},

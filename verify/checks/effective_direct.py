@@ -137,7 +137,7 @@ def _effective_vs_direct_one(epsilons, widths, n, input_dim, horizon, steps_at_l
     v_prime, v = data_direction(X, y)
     speed = float(np.linalg.norm(v_prime))
     base = numerics.gaussian_init((input_dim, *widths), 1.0, init_seed)
-    a0, W0, u0 = reduced_from_weights(base, v)
+    u0, W0, a0 = reduced_from_weights(base, v)
     t_star = blowup_time_of(a0, W0, u0)
     field = _effective_field(widths)
     eps_max = max(epsilons)
@@ -153,7 +153,7 @@ def _effective_vs_direct_one(epsilons, widths, n, input_dim, horizon, steps_at_l
         direct = np.asarray([flatten_state(reduced_from_weights(s, v, eps)) for s in history.snapshots])
         taus = h * record_steps
         exact = integrate_at(a0, W0, u0, taus)
-        euler_states = euler_effective(field, flatten_state([a0, W0, u0]), h, record_steps)
+        euler_states = euler_effective(field, flatten_state([u0, W0, a0]), h, record_steps)
         continuous = relative_errors(direct, exact)
         euler = relative_errors(direct, euler_states)
         cont_err.append(float(continuous.max()))

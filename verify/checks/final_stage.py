@@ -30,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from verify.instances import (
+    depth3_named,
     approach_grid,
     blowup_time_of,
     integrate_at,
@@ -44,6 +45,7 @@ from verify.measures import (
     final_stage_weighted,
     first_index_holding,
     lift_first_layer,
+    row_concentration,
     stays_true_after,
 )
 from verify.progress import as_progress
@@ -99,6 +101,26 @@ def trajectory_record(times, states: Sequence[tuple], first_layers: Sequence[np.
         "first_layer_monotone": monotone,
         "final_gap": float(1.0 - cosine[-1]),
     }
+
+
+#: A layer counts as condensed when the mean :math:`|\cos|` between its distinct rows is at least
+#: this (:func:`verify.measures.row_concentration`; the three-layer paper's Fig. 1 criterion).
+CONDENSED_CONCENTRATION = 0.9
+
+
+def evaluate_condensation(layers: dict, threshold: float = CONDENSED_CONCENTRATION,
+                          details: dict | None = None) -> CheckResult:
+    r"""Condensation of trained layers (``layers``: name → weight matrix, rows = neurons): the
+    measured value is the smallest :func:`verify.measures.row_concentration` over the layers;
+    passes when it is at least ``threshold``."""
+    if not layers:
+        raise ValueError("layers: need at least one weight matrix")
+    concentration = {name: row_concentration(M) for name, M in layers.items()}
+    worst = float(min(concentration.values()))
+    info = dict(details or {})
+    info.update(criterion="min over layers of the mean |cos| between distinct rows >= threshold",
+                concentration=concentration)
+    return CheckResult("condensation", bool(worst >= threshold), worst, threshold, info)
 
 
 def _thin(values: np.ndarray, count: int = 25) -> list:
@@ -159,7 +181,7 @@ def check_final_stage_effective(n_states: int = 4, widths: Sequence[tuple[int, i
         W1_0, v = _first_layer_through(u, input_dim, seed + 31337 * k + 1)
         t_star = blowup_time_of(a, W, u)
         times = approach_grid(t_star, 1.0 - closest_gap, n_linear=60, n_geometric=40)
-        states = [tuple(split_state(row, (m1, m2))) for row in integrate_at(a, W, u, times)]
+        states = [depth3_named(split_state(row, (m1, m2))) for row in integrate_at(a, W, u, times)]
         first_layers = [lift_first_layer(W1_0, v, s[2]) for s in states]
         records.append(trajectory_record(times / t_star, states, first_layers, v))
         say(f"final stage (effective): state {k + 1}/{n_states}, first holds at tau/T* = {records[-1]['first_time']}")
@@ -175,7 +197,7 @@ def direct_record(history, v, epsilon: float, end_step: int) -> dict:
     iterations."""
     steps = np.asarray(history.record_steps)
     keep = [i for i, s in enumerate(steps) if s <= end_step]
-    states = [tuple(reduced_from_weights(history.snapshots[i], v, epsilon)) for i in keep]
+    states = [depth3_named(reduced_from_weights(history.snapshots[i], v, epsilon)) for i in keep]
     first_layers = [np.asarray(history.snapshots[i][0], dtype=float) for i in keep]
     return trajectory_record(steps[keep], states, first_layers, v)
 
@@ -254,10 +276,10 @@ def check_final_stage_direct(epsilons: Sequence[float] = (1e-2, 1e-3, 1e-4), wid
     results = []
     for init in range(n_inits):
         base = numerics.gaussian_init((input_dim, *widths), 1.0, seed + init)
-        a, W, u = reduced_from_weights(base, v)
+        u, W, a = reduced_from_weights(base, v)
         t_star = blowup_time_of(a, W, u)
         times = approach_grid(t_star, 1.0 - 1e-6, n_linear=200, n_geometric=200)
-        holds = [final_stage_holds(*split_state(row, widths)) for row in integrate_at(a, W, u, times)]
+        holds = [final_stage_holds(*depth3_named(split_state(row, widths))) for row in integrate_at(a, W, u, times)]
         first = first_index_holding(holds)
         tau_first = None if first is None else float(times[first])
         records, predicted_first, end_steps = [], [], []

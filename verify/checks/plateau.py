@@ -62,7 +62,8 @@ def evaluate_plateau_escape(epsilons: Sequence[float], predicted: Sequence[float
         table=[{"epsilon": float(e), "predicted": float(p), "observed": float(o), "ratio": float(r)}
                for e, p, o, r in zip(eps, np.asarray(predicted)[order], np.asarray(observed)[order], ratio)],
         error_shrinks=shrinking,
-        error_order_in_eps=observed_order(eps, error) if finite and np.all(error > 0) else float("nan"),
+        error_order_in_eps=(observed_order(eps, error) if finite and np.all(error > 0) and eps.size >= 2
+                            else float("nan")),
     )
     return CheckResult("plateau_escape", bool(finite and worst <= tolerance and shrinking), worst, tolerance, info)
 
