@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Sequence
 
