@@ -49,3 +49,19 @@ def test_every_documented_example_passes_under_hypothesis_defaults(tmp_path):
     proc = _run_examples(tmp_path, documented_test_blocks())
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert re.search(r"\b[3-9]\d* passed|\b\d{2,} passed", proc.stdout), proc.stdout[-500:]
+
+
+def test_warm_loads_every_kernel_family(monkeypatch):
+    """What the strategies warm runs in-process too (a broken warm-up would only show in the
+    subprocess above); an unknown family is a named error."""
+    import pytest
+
+    from verify import strategies
+
+    monkeypatch.delenv("CONDENSE_WARM_STRATEGIES", raising=False)
+    monkeypatch.setattr(strategies, "_WARMED", set())
+    for kind in ("flow", "training"):
+        strategies.warm(kind)
+    assert strategies._WARMED == {"flow", "training"}
+    with pytest.raises(ValueError, match="kind"):
+        strategies.warm("everything")

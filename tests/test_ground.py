@@ -4,6 +4,8 @@ before any work, progress writes whole lines to a log, argument checks name the 
 import io
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -12,17 +14,16 @@ from theory.ground.progress import Progress
 
 
 def test_atomic_write_uses_the_umask_mode(tmp_path):
-    old = os.umask(0o022)
-    try:
-        import importlib
-        module = importlib.reload(gio)
-        path = module.write_text_atomic(tmp_path / "a.txt", "x")
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644
-        assert path.read_text() == "x"
-        assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary left behind
-    finally:
-        os.umask(old)
-        importlib.reload(gio)
+    # a fresh process, so the module reads the umask set before its import
+    script = (
+        "import os, sys; os.umask(0o022); from theory.ground.io import write_text_atomic; "
+        "write_text_atomic(sys.argv[1], 'x')"
+    )
+    target = tmp_path / "a.txt"
+    subprocess.run([sys.executable, "-c", script, str(target)], check=True)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_text() == "x"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary left behind
 
 
 def test_output_checks(tmp_path):
@@ -42,6 +43,9 @@ def test_output_checks(tmp_path):
         ro.chmod(0o500)
         with pytest.raises(ValueError, match="not writable"):
             gio.check_output_dir(ro / "x")
+    # /proc refuses new files even to root: the check tries a real file, not only os.access
+    with pytest.raises(ValueError, match="not writable"):
+        gio.check_output_dir("/proc/condense-test-out")
 
 
 def test_progress_in_a_log_prints_whole_lines():

@@ -108,3 +108,29 @@ def test_recomputed_corrupt_results_are_announced_on_their_own_line(tmp_path):
     notice = [line for line in lines if "corrupt" in line]
     assert len(notice) == 1 and "recomputing" in notice[0] and "\r" not in notice[0]
     assert json.loads(victim.read_text())["result"] == {"x": 2.0, "double": 4.0}
+
+
+def sleepy_task(x: float) -> dict:
+    time.sleep(0.3)
+    return {"x": x}
+
+
+def test_workers_leaving_mid_sweep_time_out_and_keep_finished_runs(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    import threading
+
+    params = [{"x": float(v)} for v in range(40)]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def leave():
+            time.sleep(2.0)
+            cluster.scale(0)
+
+        threading.Thread(target=leave, daemon=True).start()
+        start = time.monotonic()
+        with pytest.raises(NoWorkersError, match="no Dask worker attached"):
+            run_sweep(sleepy_task, params, store=tmp_path / "store", scheduler=cluster.scheduler_address,
+                      worker_timeout=2.0, progress=False)
+        assert time.monotonic() - start < 30.0
+    stored = len(list((tmp_path / "store").glob("*.json")))
+    assert 0 < stored < len(params)  # the runs finished before the workers left are kept

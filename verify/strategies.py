@@ -84,7 +84,7 @@ def warm(kind: str) -> None:
             rng = np.random.default_rng(0)
             X = rng.standard_normal((4, 2))
             y = np.tanh(X[:, 0])
-            weights = gaussian_factors(network_shapes(2, (2, 2)), 0, 0.1)
+            weights = gaussian_arrays(network_shapes(2, (2, 2)), 0.1, 0)
             numerics.train_network(X, y, weights, steps=2)
         _WARMED.add(kind)
 

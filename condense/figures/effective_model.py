@@ -98,7 +98,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
             theta = np.concatenate([a, W.ravel(), u]) / r
             residual[j] = np.linalg.norm(field - 3.0 * E * theta)
             energy_gap[j] = abs(3.0 * E - 1.0 / SQRT3)
-        drift = conservation_drift([[a, W, u] for a, W, u in zip(trajectory.a, trajectory.W, trajectory.u)])
+        drift = conservation_drift([[u, W, a] for a, W, u in zip(trajectory.a, trajectory.W, trajectory.u)])
         upper = result.upper if result.upper is not None else math.inf
         in_bounds = result.lower <= t_star * (1 + 1e-12) and t_star <= upper * (1 + 1e-12)
         rate_err = abs(rate[-1] / SQRT3 - 1.0)

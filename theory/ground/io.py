@@ -82,9 +82,21 @@ def check_output_dir(path: Path | str, argument: str = "--out") -> Path:
     ancestor = _first_existing_ancestor(path)
     if not ancestor.is_dir():
         raise ValueError(f"{argument}: {path} lies under {ancestor}, which is a file, not a folder")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
+    if not os.access(ancestor, os.W_OK | os.X_OK) or not _can_create_in(ancestor):
         raise ValueError(f"{argument}: {ancestor} is not writable, so {path} cannot be written")
     return path
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be created in ``folder`` (``os.access`` says yes to root even on
+    read-only file systems and ``/proc``); the probe file is removed at once."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".condense-write-probe-")
+    except OSError:
+        return False
+    os.close(handle)
+    os.unlink(probe)
+    return True
 
 
 def check_output_file(path: Path | str, argument: str = "--out") -> Path:
