@@ -16,7 +16,7 @@ from theory.blowup import (blowup_lower_bound, blowup_upper_bound, bound_proofs,
                            sphere_fixed_point)
 from theory.conservation import (conservation_laws, energy_identity, euler_identity, norm_growth_identities)
 from theory.activations import z
-from theory.effective import EffectiveModel, derive_effective_model, estimated_terms
+from theory.effective import EffectiveModel, _short, derive_effective_model, estimated_terms
 from theory.ground.io import check_output_file, write_text_atomic
 from theory.ground.progress import Progress
 from theory.identities import ProvedIdentity
@@ -486,9 +486,9 @@ def check_report_size(depth=None, activation=None, widths=None, input_dim=None, 
     terms = estimated_terms(network)
     if terms > MAX_REPORT_TERMS:
         raise ValueError(
-            f"depth: the derivation of this network ({network.describe()}) has about {terms} terms in its leading "
+            f"depth: the derivation of this network ({_short(network)}) has about {terms:.4g} terms in its leading "
             f"coefficient, more than the report's limit {MAX_REPORT_TERMS} (theory.report.MAX_REPORT_TERMS); its "
-            f"proofs would take about {estimated_report_seconds(terms):.0f} s here. Use smaller widths, input_dim or "
+            f"proofs would take about {estimated_report_seconds(terms):.3g} s here. Use smaller widths, input_dim or "
             "depth (the leading order does not depend on the widths)")
     return terms
 
