@@ -1,11 +1,13 @@
 """Symbolic theory of condensation (SymPy only). See README "Public API" and docs/theory.md.
 
-Submodules: :mod:`theory.activations`, :mod:`theory.reduced`, :mod:`theory.effective`
-(``derive_effective_model``), :mod:`theory.conservation`, :mod:`theory.blowup`,
-:mod:`theory.scalar`, :mod:`theory.network` (``Network``), :mod:`theory.report` (the derivation document).
+Submodules: :mod:`theory.activations`, :mod:`theory.reduced`, :mod:`theory.network`,
+:mod:`theory.effective` (``derive_effective_model``), :mod:`theory.conservation`,
+:mod:`theory.blowup`, :mod:`theory.scalar`, :mod:`theory.report` (the derivation document);
+:mod:`theory.expressions` (the whitelist parser for user text) and :mod:`theory.ground` (the
+standard-library ground floor every layer imports).
 
-The public names below are imported lazily from their submodules, so that importing
-``theory.ground`` (the standard-library ground floor every layer uses) does not load SymPy.
+Public names are imported lazily from their submodules, so that ``import theory.ground`` (which
+``numerics`` does at import) does not load SymPy.
 """
 
 from __future__ import annotations
@@ -16,17 +18,14 @@ _LAZY = {
     "ACTIVATION_NAMES": "theory.activations",
     "activation_expr": "theory.activations",
     "multiplicity": "theory.activations",
-    "EffectiveModel": "theory.effective",
-    "derive_effective_model": "theory.effective",
-    "Network": "theory.network",
     "ReducedModel": "theory.reduced",
     "reduced_model": "theory.reduced",
+    "Network": "theory.network",
+    "EffectiveModel": "theory.effective",
+    "derive_effective_model": "theory.effective",
 }
 
-__all__ = [
-    "ACTIVATION_NAMES", "activation_expr", "multiplicity", "ReducedModel", "reduced_model",
-    "EffectiveModel", "derive_effective_model", "Network",
-]
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str):
