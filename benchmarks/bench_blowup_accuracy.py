@@ -1,6 +1,6 @@
 """Accuracy of T*: the rescaled projected flow (numerics.blowup_time) against the naive method
 "integrate y' = F(y) until ||y|| = M" (numerics.naive_blowup_time), for scalar data where the
-elliptic closed form T* = ∫ da / sqrt((a² - c1)(a² - c1 - c2)) (theory-notes §4) is evaluated by
+elliptic closed form T* = ∫ da / sqrt((a² - c1)(a² - c1 - c2)) (docs/mathematics.md#blow-up) is evaluated by
 mpmath at 30 digits. Prints relative errors versus M and the predicted naive error sqrt(3)/(M T*).
 
     .venv/bin/python benchmarks/bench_blowup_accuracy.py

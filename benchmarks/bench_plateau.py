@@ -1,5 +1,5 @@
 """Plateau escape: predicted GD iteration T*(θ̄0)/(c^{L-1} ε^{L-2} ‖v'‖ η) against the observed
-iteration at which the loss first halves (theory-notes §4), on the notes' setting: tanh network
+iteration at which the loss first halves (docs/mathematics.md#blow-up), on the notes' setting: tanh network
 3–20–20–1, n = 40 samples of the built-in ``default`` data set, entries N(0, ε²).
 
 Prints one table per depth (3: the notes' table 0.966 / 0.990 / 0.997; 2: log(1/ε) plateau;

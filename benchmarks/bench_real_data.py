@@ -1,6 +1,6 @@
 """Plateau escape on real data: observed/predicted escape iteration of a three-layer tanh network
 64–20–20–1 on scikit-learn's digits (a binary task, default 0 against 1, standardized pixels),
-entries N(0, ε²), plain GD; the prediction is T*(θ̄0)/(ε‖v'‖η) (theory-notes §4), the observation
+entries N(0, ε²), plain GD; the prediction is T*(θ̄0)/(ε‖v'‖η) (docs/mathematics.md#blow-up), the observation
 the first iteration with the loss below half its initial value.
 
 Prints one row per ε with the ratio for each seed; the goal is within 2% at ε = 1e-3 and a ratio

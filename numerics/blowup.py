@@ -1,4 +1,4 @@
-r"""Exact finite-time blow-up of the effective flow (theory-notes §4).
+r"""Exact finite-time blow-up of the effective flow (docs/mathematics.md#blow-up).
 
 For the reduced model of depth :math:`L \ge 3` the field :math:`F = \nabla E` is homogeneous of
 degree :math:`L-1` with :math:`y \cdot F(y) = L\,E(y)` (Euler). With :math:`r = \|y\|`,
@@ -24,7 +24,7 @@ never decreases. It converges to a critical direction :math:`\theta^*`,
   :math:`\tau(s) \to \infty`; there is no blow-up. Reported as ``blew_up=False`` with the reason.
 
 By homogeneity :math:`T^*(y_0) = T^*(\theta_0)\,r_0^{-(L-2)}`, so the flow is always started at
-:math:`r = 1` (no overflow for huge or tiny states). Bounds (theory-notes §4):
+:math:`r = 1` (no overflow for huge or tiny states). Bounds (docs/mathematics.md#blow-up):
 :math:`T^* \ge L^{L/2-1}/((L-2)\,r_0^{L-2})` (the maximum of :math:`L E` on the sphere is
 :math:`L^{1-L/2}`) and, when :math:`E_0 > 0`, :math:`T^* \le E_0^{-(L-2)/L}/(L-2)`
 (:math:`E' \ge L E^{2(L-1)/L}` by AM–GM over the :math:`L` terms of :math:`\|F\|^2`; for
@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 
 import numba as nb
 import numpy as np
+
+from numerics.display import BlowupDisplay
 
 from numerics import _validate
 from numerics import kernels
@@ -99,11 +101,11 @@ def _blowup_monitor_c(s, z_ptr, f_ptr, n, p_ptr, n_p):
 
 
 @dataclass(frozen=True)
-class BlowupResult:
+class BlowupResult(BlowupDisplay):
     r"""Blow-up time of the effective flow from one initial state.
 
     ``t_star``: :math:`T^*` (``inf`` when there is no blow-up, ``nan`` when undecided — see
-    ``diagnostics["reason"]``); ``lower`` / ``upper``: the bounds of theory-notes §4 (``upper`` is
+    ``diagnostics["reason"]``); ``lower`` / ``upper``: the bounds of docs/mathematics.md#blow-up (``upper`` is
     None unless :math:`E_0 > 0`); ``limit_direction``: :math:`\theta^*` as a unit vector in the
     flattened-state order (None without blow-up; :meth:`limit_factors` splits it);
     ``rate``: :math:`\lambda = L E(\theta^*)` (so :math:`\|y(\tau)\| \approx
@@ -203,7 +205,7 @@ _ATOL_FLOOR = 1e-300
 
 def bounds(r0: float, e_theta: float, depth: int) -> tuple[float, float | None]:
     r"""Lower and upper bounds on :math:`T^*` for :math:`\|y_0\| = r_0`,
-    :math:`E(\theta_0) = ` ``e_theta`` (theory-notes §4; module docstring)."""
+    :math:`E(\theta_0) = ` ``e_theta`` (docs/mathematics.md#blow-up; module docstring)."""
     if depth == 2:
         return math.inf, None
     r0_power = _power(r0, depth - 2)
@@ -357,7 +359,7 @@ def _check_rtol(rtol) -> float:
 
 def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> BlowupResult:
     r"""Blow-up time :math:`T^*` of :math:`a' = Wu,\ W' = a u^\top,\ u' = W^\top a` from
-    ``(a, W, u)`` (``a`` shape ``(m2,)``, ``W`` ``(m2, m1)``, ``u`` ``(m1,)``; theory-notes §2, §4).
+    ``(a, W, u)`` (``a`` shape ``(m2,)``, ``W`` ``(m2, m1)``, ``u`` ``(m1,)``; docs/mathematics.md#reduced-variables, #blow-up).
 
     Integrates the projected flow in rescaled time with the compiled ``method`` at tolerance
     ``rtol`` until :math:`\theta` has converged and the tail :math:`1/(r\lambda)` is below
@@ -388,7 +390,7 @@ def naive_blowup_time(a, W, u, M: float, *, rtol: float = 1e-12, method: str = "
     r"""The naive estimate of :math:`T^*`: integrate :math:`y' = F(y)` (depth 3) until
     :math:`\|y\| = M` and return that time (``inf`` if :math:`\|y\|` never reaches ``M``).
 
-    Its error is :math:`T^* - \tau_M \approx 1/(\lambda M) = \sqrt3/M` (theory-notes §4): the
+    Its error is :math:`T^* - \tau_M \approx 1/(\lambda M) = \sqrt3/M` (docs/mathematics.md#blow-up): the
     baseline of ``benchmarks/bench_blowup_accuracy.py``. Raises ``OverflowError`` when the state
     overflows before reaching ``M``.
     """

@@ -1,12 +1,12 @@
-r"""Built-in data sets, and the target direction :math:`v' = \frac1n\sum_i y_i x_i` (theory-notes §1).
+r"""Built-in data sets, and the target direction :math:`v' = \frac1n\sum_i y_i x_i` (docs/mathematics.md#model).
 
-* ``"default"`` — the report's example (the setting of theory-notes §4: ``n = 40``, ``d = 3``):
+* ``"default"`` — the report's example (the setting of docs/mathematics.md#blow-up: ``n = 40``, ``d = 3``):
   inputs :math:`x_i \sim \mathcal N(0, I_d)` (seeded), target
   :math:`y_i = \sin(\beta^\top x_i)` with :math:`\beta = (1, \dots, 1)/\sqrt d`.  For Gaussian inputs
   :math:`\mathbb E[y x] = e^{-1/2}\beta \ne 0`, so :math:`v'` points close to :math:`\beta`.
 * ``"linear"`` — same inputs, :math:`y_i = \beta^\top x_i` (a teacher the network can fit exactly
   to first order; handy for convergence tests).
-* ``"1d"`` — one-dimensional inputs for two-layer feature maps (theory-notes §10): ``n`` points
+* ``"1d"`` — one-dimensional inputs for two-layer feature maps (docs/mathematics.md#one-dimensional-features): ``n`` points
   evenly spaced on :math:`[-1, 1]` plus a seeded jitter of at most a quarter spacing,
   :math:`y = \sin(\pi x)`; :math:`v' = \frac1n\sum_i y_i x_i > 0`.
 
@@ -204,7 +204,7 @@ def _real_dataset(name, n, d, seed, target, classes, standardize) -> tuple[np.nd
 
 def data_direction(X, y, *, rtol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     r"""Return :math:`(v', v)` with :math:`v' = \frac1n\sum_i y_i x_i` and :math:`v = v'/\|v'\|`
-    (theory-notes §1).
+    (docs/mathematics.md#model).
 
     Raises ``ValueError`` when :math:`\|v'\| \le` ``rtol`` :math:`\cdot\,\mathrm{rms}(y)\,\mathrm{rms}(X)`:
     there is then no target direction and the leading-order effective model

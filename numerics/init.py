@@ -93,7 +93,7 @@ def gaussian_init(dims: Sequence[int], scale: float, seed: int = 0) -> list[np.n
 
 def power_init(dims: Sequence[int], alpha: float, seed: int = 0, m: int | None = None) -> list[np.ndarray]:
     r"""Weights with i.i.d. entries :math:`\mathcal N(0, 1/m^{2\alpha})` (standard deviation
-    :math:`m^{-\alpha}`), the parametrization of the three-layer paper's Fig. 2 (theory-notes §5,
+    :math:`m^{-\alpha}`), the parametrization of the three-layer paper's Fig. 2 (docs/mathematics.md#final-stage,
     which used :math:`m = 200`).  ``m`` defaults to the largest hidden width ``max(dims[1:])``."""
     dims = check_dims(dims)
     if isinstance(alpha, bool) or not isinstance(alpha, Real) or not math.isfinite(alpha):

@@ -1,4 +1,4 @@
-r"""Compiled integration of the effective flow :math:`y' = \nabla E(y)` (theory-notes §1–§3).
+r"""Compiled integration of the effective flow :math:`y' = \nabla E(y)` (docs/mathematics.md#model–#conservation-laws).
 
 * :func:`integrate_effective` — the reduced depth-3 model :math:`a' = Wu,\ W' = au^\top,\
   u' = W^\top a` from ``(a, W, u)``;
@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
+from numerics.display import TrajectoryDisplay
+
 from numerics import _validate
 from numerics import kernels
 from numerics.kernels import FIELD_SIG, chain_params, state_dimension, state_shapes
@@ -35,7 +37,7 @@ from numerics.rk import STATUS_MESSAGES, address_of, c_array, get_tableau, make_
 
 
 @dataclass
-class Trajectory:
+class Trajectory(TrajectoryDisplay):
     r"""A solution of the effective flow: times ``t`` (``(nt,)``), states ``y`` (``(nt, dim)``,
     flattened order ``(a, W^{L-1}, ..., W^2, u)``), ``status`` (0: reached ``t_end``,
     1: terminal user event, 2: ``max_norm`` reached, negative: failure — see ``message``),
@@ -176,7 +178,7 @@ def integrate_effective(
     event_terminal: bool = True,
     max_steps: int = 1_000_000,
 ) -> Trajectory:
-    r"""Integrate :math:`a' = Wu,\ W' = a u^\top,\ u' = W^\top a` (theory-notes §2) from
+    r"""Integrate :math:`a' = Wu,\ W' = a u^\top,\ u' = W^\top a` (docs/mathematics.md#reduced-variables) from
     ``(a, W, u)`` (``(m2,)``, ``(m2, m1)``, ``(m1,)``) over :math:`[0, t_{end}]`.
 
     ``t_eval``: increasing times in ``[0, t_end]`` (dense output) or None (every accepted step);

@@ -1,4 +1,4 @@
-r"""Hand-optimized compiled vector fields of the reduced effective model (theory-notes §1–§4).
+r"""Hand-optimized compiled vector fields of the reduced effective model (docs/mathematics.md#model–#blow-up).
 
 For hidden widths :math:`(m_1, \dots, m_{L-1})` the reduced energy is the matrix chain
 
@@ -12,11 +12,11 @@ left products :math:`Q_{L-1} = a`, :math:`Q_k = (W^{k+1})^\top Q_{k+1}`,
           \partial_u E = Q_1, \qquad E = a^\top R_{L-2}.
 
 For depth 3 this is :math:`a' = W u`, :math:`W' = a u^\top`, :math:`u' = W^\top a`
-(theory-notes §2). ``tests/test_numerics_codegen.py`` ties these kernels to the symbolic field
+(docs/mathematics.md#reduced-variables). ``tests/test_numerics_codegen.py`` ties these kernels to the symbolic field
 of :func:`theory.reduced_model` at random points (the kernels are the "hand-optimized" path of
 issue 3; the generated code of :mod:`numerics.codegen` is the symbolic one).
 
-The projected (sphere) flow of theory-notes §4 in the rescaled time
+The projected (sphere) flow of docs/mathematics.md#blow-up in the rescaled time
 :math:`ds = r^{L-2} d\tau` acts on :math:`z = (\theta, \rho = \log r, \tau)`:
 
 .. math:: \frac{d\theta}{ds} = F(\theta) - L E(\theta)\,\theta, \qquad
@@ -63,8 +63,8 @@ MONITOR_SIG = types.int64(
     types.int64,
 )
 
-# The state layout is defined once, in theory.reduced (flattened order a, W^{L-1}, ..., W^2, u).
-from theory.reduced import state_dimension, state_shapes  # noqa: E402,F401  (re-exported)
+# The state layout is defined once, in theory.layout (flattened order a, W^{L-1}, ..., W^2, u).
+from theory.layout import state_dimension, state_shapes  # noqa: E402,F401  (re-exported)
 
 N_SLOTS = 4
 _BLAS_MIN = 1024  # matrix blocks with at least this many entries use np.dot (BLAS gemv)
@@ -159,7 +159,7 @@ def chain_field_p(y, out, p):
 
 @nb.njit(cache=True, nogil=True)
 def projected_field_p(z, out, p):
-    """Projected flow of theory-notes §4 on ``z = (theta, rho, tau)``; returns :math:`E(\\theta)`."""
+    """Projected flow of docs/mathematics.md#blow-up on ``z = (theta, rho, tau)``; returns :math:`E(\\theta)`."""
     depth = int(p[0])
     dim = z.shape[0] - 2
     theta = z[:dim]

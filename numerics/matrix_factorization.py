@@ -1,4 +1,4 @@
-r"""Deep matrix factorization / completion from small initialization (theory-notes §6).
+r"""Deep matrix factorization / completion from small initialization (docs/mathematics.md#matrix-factorization).
 
 Factors are listed input to output like network weights, ``factors = [W1, W2, ..., WL]`` with
 ``W1`` of shape ``(k, n_cols)``, ``Wj`` ``(k, k)``, ``WL`` ``(n_rows, k)``, and the product
@@ -13,7 +13,7 @@ from :math:`W^j = \varepsilon\bar W^j` is, to leading order, the gradient ascent
 :math:`\tau = \varepsilon^{L-2}t` (the residual is :math:`-P_\Omega(M) + O(\varepsilon^L)`).
 :math:`E` is homogeneous of degree :math:`L` with :math:`\sum_j\langle W^j, \nabla_j E\rangle = LE`,
 so for :math:`L \ge 3` its flow blows up at a finite :math:`T^*`, computed as in
-``numerics.blowup`` (Stuart–Floater rescaling, theory-notes §4) by :func:`effective_blowup`.
+``numerics.blowup`` (Stuart–Floater rescaling, docs/mathematics.md#blow-up) by :func:`effective_blowup`.
 The limit direction maximizes :math:`E` on the unit sphere: every factor rank one, balanced,
 with the product aligned with the top singular pair :math:`(u_1, v_1)` of :math:`P_\Omega(M)`,
 :math:`E(\theta^*) = s_1 L^{-L/2}` (:math:`s_1` its top singular value) — the low-rank bias of deep
@@ -289,7 +289,7 @@ def train_factorization(
     progress: bool = False,
 ) -> FactorizationHistory:
     r"""Gradient descent :math:`W^j \leftarrow W^j - \eta\nabla_{W^j}\mathcal L` on
-    :math:`\mathcal L = \frac12\|P_\Omega(W^L\cdots W^1 - M)\|_F^2` (theory-notes §6), compiled with
+    :math:`\mathcal L = \frac12\|P_\Omega(W^L\cdots W^1 - M)\|_F^2` (docs/mathematics.md#matrix-factorization), compiled with
     Numba (the steps between two records run in one kernel call; singular values and alignment
     are computed in NumPy at the records).  ``factors`` are not modified.  Stops with
     ``diverged=True`` at the first non-finite loss.  :func:`train_factorization_numpy` is the
@@ -427,7 +427,7 @@ def effective_blowup(
     factors, target, *, rtol: float = 1e-10, max_s: float = 1e5
 ) -> FactorizationBlowup:
     r"""Blow-up time of :math:`\dot W = \nabla E(W)`, :math:`E = \langle T, W^L\cdots W^1\rangle` (``target``
-    :math:`T = P_\Omega(M)`), depth :math:`L \ge 3`, by the rescaling of theory-notes §4: with
+    :math:`T = P_\Omega(M)`), depth :math:`L \ge 3`, by the rescaling of docs/mathematics.md#blow-up: with
     :math:`r = \|W\|`, :math:`\theta = W/r`, :math:`ds = r^{L-2}d\tau`,
 
     .. math:: \theta' = \nabla E(\theta) - L E(\theta)\theta,\quad (\log r)' = L E(\theta),\quad

@@ -1,4 +1,4 @@
-r"""The two-layer phase diagram in :math:`(\gamma, \gamma')` (theory-notes §7, Luo et al. 2021).
+r"""The two-layer phase diagram in :math:`(\gamma, \gamma')` (docs/mathematics.md#phase-diagram, Luo et al. 2021).
 
 For each grid point and width :math:`m` a two-layer network (:mod:`numerics.two_layer`) is trained
 from the antisymmetric initialization until the loss falls below ``loss_tol_rel`` times its

@@ -1,4 +1,4 @@
-r"""Predict when gradient descent leaves its initial plateau (theory-notes §1, §4).
+r"""Predict when gradient descent leaves its initial plateau (docs/mathematics.md#model, #blow-up).
 
 For a depth-:math:`L` network whose activation has multiplicity one, :math:`c = \sigma'(0) \ne 0`,
 small weights :math:`\theta_0 = \varepsilon\bar\theta_0` give :math:`f_\theta(x) \approx
@@ -13,7 +13,7 @@ c^{L-1} a^\top W^{L-1}\cdots W^1 x`, and to leading order gradient flow on :math
   .. math:: t_{\rm esc} = \frac{T^*(\bar\theta_0)}{c^{L-1}\varepsilon^{L-2}\|v'\|},\qquad
             k_{\rm esc} = t_{\rm esc}/\eta
 
-  (theory-notes §4; for :math:`c = 1` this is :math:`T^*/(\varepsilon^{L-2}\|v'\|\eta)`).  By the
+  (docs/mathematics.md#blow-up; for :math:`c = 1` this is :math:`T^*/(\varepsilon^{L-2}\|v'\|\eta)`).  By the
   homogeneity :math:`T^*(\lambda y) = \lambda^{-(L-2)}T^*(y)` the prediction does not depend on
   which :math:`\varepsilon` is used to normalize; :math:`\varepsilon` is reported for reference.
   The relative error is :math:`O(\varepsilon)`: the flow leaves the small-weight regime when
@@ -35,6 +35,12 @@ c^{L-1} a^\top W^{L-1}\cdots W^1 x`, and to leading order gradient flow on :math
   :math:`\eta \to 0`).  When the best fit along
   :math:`v` cannot reach the fraction :math:`\phi` the prediction is the time at which
   :math:`b = b^*/2` (``details["target"] = "half of b*"``).
+
+General networks (several outputs, biases, one activation per layer; layout of
+:func:`numerics.training.parse_network`) go through :func:`_predict_general`: the leading path of the
+linearized network gives the order :math:`q` and a chain energy (deep matrix factorization
+energy) whose blow-up time (:math:`q \ge 3`) or linear-flow rate (:math:`q = 2`) gives the
+escape; an output bias first fits :math:`\bar y`, and the plateau is predicted from the centred data.
 """
 
 from __future__ import annotations
@@ -68,6 +74,11 @@ class EscapePrediction:
     :math:`c = \sigma'(0)`, ``time_scale`` :math:`|c|^{L-1}\varepsilon^{L-2}\|v'\|` (so
     :math:`t = \tau/` ``time_scale``), ``lr``, ``method`` (``"blow-up"`` or ``"linear"``),
     ``blowup`` (the :class:`numerics.blowup.BlowupResult`, depth ≥ 3), ``details``.
+    For general networks ``reduced_state`` is the normalized chain ``[F, W^{k+1}, ..., A]``,
+    ``slope`` the product :math:`C` of the :math:`\sigma_j'(0)` along the leading path,
+    ``v_prime_norm`` :math:`\|M'\|_2`, ``blowup`` a
+    :class:`numerics.matrix_factorization.FactorizationBlowup`, and ``details`` has
+    ``leading_term``, ``leading_order``, ``plateau_loss`` and, with an output bias, ``output_bias``.
     """
 
     iteration: float
@@ -87,7 +98,7 @@ class EscapePrediction:
 
 
 def reduced_factors(weights, v: np.ndarray) -> list[np.ndarray]:
-    r"""``[u, W^2, ..., W^{L-1}, a]`` with :math:`u = W^1 v` (theory-notes §2), input to output."""
+    r"""``[u, W^2, ..., W^{L-1}, a]`` with :math:`u = W^1 v` (docs/mathematics.md#reduced-variables), input to output."""
     return [np.asarray(weights[0], dtype=float) @ v] + [np.asarray(w, dtype=float).copy() for w in weights[1:]]
 
 
@@ -141,7 +152,7 @@ def predict_escape(
 ) -> EscapePrediction:
     r"""Predict the GD iteration at which training from ``weights`` leaves the initial plateau
     (module docstring): :math:`k_{\rm esc} = T^*(\bar\theta_0)/(c^{L-1}\varepsilon^{L-2}\|v'\|\eta)`
-    for depth :math:`L \ge 3` (theory-notes §4), the logistic linear-flow time for :math:`L = 2`.
+    for depth :math:`L \ge 3` (docs/mathematics.md#blow-up), the logistic linear-flow time for :math:`L = 2`.
 
     ``epsilon`` defaults to the RMS of all initial weights (:func:`numerics.init.init_scale`);
     ``fraction`` is the loss fraction that defines escape (used by the depth-2 formula; the

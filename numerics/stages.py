@@ -1,4 +1,4 @@
-r"""Multi-stage loss curves of two-layer networks from small initialization (theory-notes §8).
+r"""Multi-stage loss curves of two-layer networks from small initialization (docs/mathematics.md#stages).
 
 **Stage criterion.** Plateaus and descents are judged in log-time (the stages of a small-init
 run have lengths spread over decades). Let
@@ -36,7 +36,7 @@ One GD step maps :math:`(a_k, w_k^\top\hat v)` by the matrix
 
     k_1(\varepsilon) = \frac{\log(1/\varepsilon)}{\log(1 + \eta\,|\sigma'(0)|\,\|v'\|)} + C
 
-(the :math:`\log(1/\varepsilon)` law of theory-notes §1 for depth 2). The slope depends on
+(the :math:`\log(1/\varepsilon)` law of docs/mathematics.md#model for depth 2). The slope depends on
 :math:`\sigma'(0)`: 1 for tanh and sin, 1/2 for ``sigmoid_shifted`` (:math:`= \tanh(z/2)`) and
 ``softplus_shifted`` (:math:`\sigma' = \mathrm{sigmoid}`), so their plateaus are about twice as long
 (the fitted/predicted ratio 1.90 that a prediction with :math:`c = 1` gave for ``sigmoid_shifted``).

@@ -1,7 +1,7 @@
 r"""The one state layout of the reduced effective model, as NumPy arrays.
 
-The layout itself is :func:`theory.reduced.factor_shapes` / :func:`theory.reduced.state_shapes`
-(see :mod:`theory.reduced`); this module is the one pair of functions that converts between
+The layout itself is :func:`theory.layout.factor_shapes` / :func:`theory.layout.state_shapes`
+(re-exported by :mod:`theory.reduced`); this module is the one pair of functions that converts between
 
 * **factors** listed *input to output* like a network's ``weights``: ``[u, W^2, ..., W^{L-1}, a]``
   (``u`` of shape ``(m1,)``, :math:`W^k` of shape ``(m_k, m_{k-1})``, ``a`` of shape
@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from theory.reduced import factor_shapes, state_dimension, state_shapes
+from theory.layout import factor_shapes, state_dimension, state_shapes
 
 __all__ = [
     "factor_shapes", "state_shapes", "state_dimension", "flatten_factors", "unflatten_factors",

@@ -1,4 +1,4 @@
-r"""Full-batch gradient descent on a fully connected network (theory-notes §1).
+r"""Full-batch gradient descent on a fully connected network (docs/mathematics.md#model).
 
 The network of depth :math:`L` (weights listed input to output, ``weights = [W1, ..., a]``) is
 
@@ -553,7 +553,7 @@ def train_network(
     .. math:: R(\theta) = \frac1{2n}\sum_{i=1}^n \bigl\|f_\theta(x_i) - y_i\bigr\|^2,\qquad
               f_\theta(x) = A\,\sigma_{L-1}(W^{L-1}\cdots\sigma_1(W^1x + b^1)\cdots + b^{L-1}) + b^L
 
-    (theory-notes §1; biases optional), compiled with Numba.
+    (docs/mathematics.md#model; biases optional), compiled with Numba.
 
     Parameters
     ----------

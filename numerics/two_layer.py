@@ -1,6 +1,6 @@
-r"""Two-layer networks with output scaling, trained by gradient descent (theory-notes §7, §8, §10).
+r"""Two-layer networks with output scaling, trained by gradient descent (docs/mathematics.md#phase-diagram, #stages, #one-dimensional-features).
 
-The model of the phase diagram (Luo et al. 2021, theory-notes §7):
+The model of the phase diagram (Luo et al. 2021, docs/mathematics.md#phase-diagram):
 
 .. math::
 
@@ -116,7 +116,7 @@ def _check_int(name: str, value, low: int) -> int:
 
 def scaling(gamma: float, gamma_prime: float, m: int, convention: str = "beta2_one") -> Scaling:
     r"""The scales :math:`(\alpha, \beta_1, \beta_2)` of the point :math:`(\gamma, \gamma')` at width ``m``
-    (theory-notes §7). Both conventions satisfy :math:`\beta_1\beta_2/\alpha = m^{-\gamma}` and
+    (docs/mathematics.md#phase-diagram). Both conventions satisfy :math:`\beta_1\beta_2/\alpha = m^{-\gamma}` and
     :math:`\beta_1/\beta_2 = m^{-\gamma'}` exactly:
 
     * ``"beta2_one"``: :math:`\beta_2 = 1,\ \beta_1 = m^{-\gamma'},\ \alpha = m^{\gamma - \gamma'}`;
@@ -145,10 +145,10 @@ def phase_dataset(name: str = "three_point") -> tuple[np.ndarray, np.ndarray]:
     r"""Small 1-d data sets ``(X, y)`` with ``X`` of shape ``(n, 1)`` (the bias is appended by the model).
 
     * ``"three_point"``: :math:`x = (-0.9, -0.1, 0.8)`, :math:`y = (0.3, -0.25, 0.45)` (a V shape,
-      not fitted by a line), the 3-point 1-d setting of the phase-diagram experiments (§7);
+      not fitted by a line), the 3-point 1-d setting of the phase-diagram experiments (docs/mathematics.md#phase-diagram);
     * ``"staircase"``: 8 equispaced points on :math:`[-1, 1]` of
       :math:`y = 0.6\tanh(4x) + 0.3\sqrt{\max(x - 0.2, 0)}`, used for the multi-stage loss
-      curves (§8): a one-direction fit leaves a residual, hence a secondary plateau.
+      curves (docs/mathematics.md#stages): a one-direction fit leaves a residual, hence a secondary plateau.
     """
     if name == "three_point":
         X = np.array([[-0.9], [-0.1], [0.8]])
@@ -169,7 +169,7 @@ def init_two_layer(
     with :math:`a_k \sim N(0,\beta_1^2)`, :math:`w_k \sim N(0,\beta_2^2 I)`.
 
     ``antisymmetric``: neurons come in pairs :math:`(a_k, w_k), (-a_k, w_k)` (``m`` even), so
-    :math:`f \equiv 0` at start (§7). The standard normals are drawn first and then scaled, so the
+    :math:`f \equiv 0` at start (docs/mathematics.md#phase-diagram). The standard normals are drawn first and then scaled, so the
     same ``seed`` gives the same normalized weights :math:`a/\beta_1, W/\beta_2` for every scale
     (:func:`numerics.init.gaussian_arrays`, the one Gaussian family).
     """
@@ -540,7 +540,7 @@ def train_two_layer(
 
 
 def relative_distance(theta0: np.ndarray, theta: np.ndarray) -> float:
-    r""":math:`\mathrm{RD}(\theta) = \|\theta - \theta_0\| / \|\theta_0\|` (Frobenius; theory-notes §7)."""
+    r""":math:`\mathrm{RD}(\theta) = \|\theta - \theta_0\| / \|\theta_0\|` (Frobenius; docs/mathematics.md#phase-diagram)."""
     theta0 = np.asarray(theta0, dtype=float)
     theta = np.asarray(theta, dtype=float)
     if theta0.shape != theta.shape:
@@ -554,7 +554,7 @@ def relative_distance(theta0: np.ndarray, theta: np.ndarray) -> float:
 
 
 def feature_map(W: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    r"""Features of 1-d input neurons :math:`h(x) = \sum_k a_k\sigma(w_k x + b_k)` (theory-notes §10):
+    r"""Features of 1-d input neurons :math:`h(x) = \sum_k a_k\sigma(w_k x + b_k)` (docs/mathematics.md#one-dimensional-features):
 
     .. math::
 
@@ -578,5 +578,5 @@ def feature_map(W: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarray,
 
 
 def neuron_amplitudes(a: np.ndarray, W: np.ndarray) -> np.ndarray:
-    r"""Neuron amplitudes :math:`|a_k|\,\|w_k\|` (theory-notes §8)."""
+    r"""Neuron amplitudes :math:`|a_k|\,\|w_k\|` (docs/mathematics.md#stages)."""
     return np.abs(np.asarray(a, dtype=float)) * np.linalg.norm(np.asarray(W, dtype=float), axis=1)

@@ -73,3 +73,11 @@ def test_verify_progress_prints_whole_lines_on_any_stream(stream_type):
     Progress(False, stream=quiet)("nothing")
     assert quiet.getvalue() == ""
     assert as_progress(say) is say and not as_progress(False).enabled
+
+
+def test_ground_floor_and_layout_import_without_sympy():
+    """theory.ground and the state layout are importable by every layer at no cost: no SymPy."""
+    code = ("import sys, theory.ground.io, theory.ground.display, theory.layout, numerics.state, numerics.history; "
+            "assert 'sympy' not in sys.modules, 'sympy imported'; import theory; theory.reduced_model((2, 2)); "
+            "assert 'sympy' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)

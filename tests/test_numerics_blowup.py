@@ -1,4 +1,4 @@
-"""Blow-up times of the effective flow (theory-notes §4) against closed forms, bounds and
+"""Blow-up times of the effective flow (docs/mathematics.md#blow-up) against closed forms, bounds and
 independent methods."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ SQRT3 = math.sqrt(3.0)
 
 
 def scalar_closed_form(a0: float, w0: float, u0: float) -> float:
-    r"""The elliptic closed form of theory-notes §4 (``theory.blowup.scalar_blowup_time``, mpmath at
+    r"""The elliptic closed form of docs/mathematics.md#blow-up (``theory.blowup.scalar_blowup_time``, mpmath at
     30 digits; itself tested against ``mpmath.ellipf``): independent of the ODE solvers."""
     return float(scalar_blowup_time(a0, w0, u0, digits=30))
 
@@ -165,12 +165,24 @@ def test_depth_two_never_blows_up():
     assert not res.blew_up and res.t_star == math.inf and "linear" in res.diagnostics["reason"]
 
 
-def test_deterministic():
+def test_relabelling_neurons_changes_nothing_and_inputs_are_untouched():
+    """The flow commutes with permutations of the hidden neurons (a -> Pa, W -> P W Q^T, u -> Qu):
+    T* must be the same to round-off and the limit direction the permuted one; the inputs are not
+    modified."""
     rng = np.random.default_rng(5)
-    a, W, u = random_state(rng, 4, 4)
-    first, second = blowup_time(a, W, u), blowup_time(a, W, u)
-    assert first.t_star == second.t_star
-    assert np.array_equal(first.limit_direction, second.limit_direction)
+    a, W, u = random_state(rng, 4, 5)
+    copies = [x.copy() for x in (a, W, u)]
+    res = blowup_time(a, W, u)
+    assert all(np.array_equal(x, c) for x, c in zip((a, W, u), copies))
+    P, Q = rng.permutation(W.shape[0]), rng.permutation(W.shape[1])
+    permuted = blowup_time(a[P], W[np.ix_(P, Q)], u[Q])
+    assert res.blew_up and permuted.blew_up
+    assert permuted.t_star == pytest.approx(res.t_star, rel=1e-10)
+    u_s, W_s, a_s = res.limit_factors()
+    u_p, W_p, a_p = permuted.limit_factors()
+    np.testing.assert_allclose(a_p, a_s[P], atol=1e-7)
+    np.testing.assert_allclose(W_p, W_s[np.ix_(P, Q)], atol=1e-7)
+    np.testing.assert_allclose(u_p, u_s[Q], atol=1e-7)
 
 
 @pytest.mark.parametrize(

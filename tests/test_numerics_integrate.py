@@ -1,5 +1,5 @@
 """Compiled Runge–Kutta integration of the effective flow: order, conservation laws
-(theory-notes §3), agreement with SciPy, events, ensembles, bad input."""
+(docs/mathematics.md#conservation-laws), agreement with SciPy, events, ensembles, bad input."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_tableaus_are_consistent():
 
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**32 - 1), st.sampled_from(["RK45", "DOP853"]))
 def test_conservation_laws_at_round_off(m1, m2, seed, method):
-    """a aᵀ - W Wᵀ and Wᵀ W - u uᵀ stay constant (theory-notes §3); E never decreases."""
+    """a aᵀ - W Wᵀ and Wᵀ W - u uᵀ stay constant (docs/mathematics.md#conservation-laws); E never decreases."""
     rng = np.random.default_rng(seed)
     a, W, u = random_state(rng, m1, m2)
     traj = integrate_effective(a, W, u, 0.5, rtol=1e-12, atol=1e-14, method=method, max_norm=1e3)

@@ -1,4 +1,4 @@
-"""Deep matrix factorization (numerics.matrix_factorization, theory-notes §6)."""
+"""Deep matrix factorization (numerics.matrix_factorization, docs/mathematics.md#matrix-factorization)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_low_rank_matrix_and_mask():
 
 
 def test_scalar_blowup_closed_form():
-    """1x1 factors, depth 3, E = t a b c: balanced x0 blows up at T* = 1/(t x0) (theory-notes §4)."""
+    """1x1 factors, depth 3, E = t a b c: balanced x0 blows up at T* = 1/(t x0) (docs/mathematics.md#blow-up)."""
     result = effective_blowup([np.array([[0.5]])] * 3, np.array([[2.0]]))
     assert result.blew_up
     assert result.t_star == pytest.approx(1.0, rel=1e-9)

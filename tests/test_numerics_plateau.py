@@ -1,4 +1,4 @@
-"""Plateau-escape prediction (numerics.plateau) against direct gradient descent (theory-notes §4)."""
+"""Plateau-escape prediction (numerics.plateau) against direct gradient descent (docs/mathematics.md#blow-up)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_depth2_linear_prediction():
 
 @pytest.mark.parametrize("depth", [2, 3, 4])
 def test_prediction_scaling_in_epsilon_and_lr(depth):
-    """k_esc ~ eps^-(L-2)/lr for L >= 3 and ~ log(1/eps) for L = 2 (theory-notes §1)."""
+    """k_esc ~ eps^-(L-2)/lr for L >= 3 and ~ log(1/eps) for L = 2 (docs/mathematics.md#model)."""
     X, y = make_dataset("default", n=40, d=3, seed=0)
     weights = gaussian_init((3, 6, 5, 4)[:depth], 1.0, 1)
     small = predict_escape(X, y, [1e-3 * w for w in weights], 0.1)

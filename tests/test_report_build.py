@@ -112,26 +112,16 @@ def test_report_command_exit_status(tmp_path, monkeypatch, capsys):
     assert "`seed_seen=3`" in (tmp_path / "r" / "report.md").read_text()
 
 
-def test_derivation_uses_the_theory_renderer_whatever_it_asks_for(monkeypatch):
-    import sys
-    import types
+def test_derivation_section_is_theorys_rendering():
+    """The report's derivation is theory.report's document (no second renderer): it states the
+    model's own energy and leading order."""
+    from theory import derive_effective_model
+    from theory.report import derivation_markdown as theory_markdown
 
-    calls = []
-    fake = types.ModuleType("theory.report")
-
-    def by_name(depth, activation="tanh"):
-        calls.append((depth, activation))
-        return f"rendered {depth} {activation}"
-
-    fake.derivation_markdown = by_name
-    monkeypatch.setitem(sys.modules, "theory.report", fake)
-    assert real_derivation_markdown(4, "sin") == "rendered 4 sin" and calls == [(4, "sin")]
-
-    def by_model(model):
-        return f"model of depth {model.depth}"
-
-    fake.derivation_markdown = by_model
-    assert real_derivation_markdown(2, "tanh") == "model of depth 2"
+    text = real_derivation_markdown(3, "tanh")
+    assert text == theory_markdown(depth=3, activation="tanh")
+    model = derive_effective_model(depth=3, activation="tanh")
+    assert model.latex_energy() in text and "$$" in text
 
 
 def test_out_must_be_a_folder(tmp_path):

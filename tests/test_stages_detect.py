@@ -1,4 +1,4 @@
-"""Stage detection on loss curves, plateau length vs ε, amplitude Wasserstein distances (theory-notes §8)."""
+"""Stage detection on loss curves, plateau length vs ε, amplitude Wasserstein distances (docs/mathematics.md#stages)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""theory.conservation: the laws of theory-notes §3 are proved; the prover can also fail."""
+"""theory.conservation: the laws of docs/mathematics.md#conservation-laws are proved; the prover can also fail."""
 
 from __future__ import annotations
 

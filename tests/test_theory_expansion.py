@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from theory import derive_effective_model
 from theory.activations import z
 
-# Leading orders stated in issue 2 / theory-notes §1, §9 (not computed by the code under test).
+# Leading orders stated in issue 2 / docs/mathematics.md#model, #multiplicity (not computed by the code under test).
 ISSUE_LEADING_ORDERS = {
     ("tanh", 2): 2, ("tanh", 3): 3, ("tanh", 4): 4,
     ("xtanh", 2): 3, ("xtanh", 3): 7,
@@ -51,7 +51,7 @@ def test_multiplicity_one_leading_order_is_depth(depth, activation, data):
     assert model.next_order_vanishes == (activation in ODD)
 
 
-# Multiplicities stated in theory-notes §9.
+# Multiplicities stated in docs/mathematics.md#multiplicity.
 NOTES_MULTIPLICITY = {"tanh": 1, "sin": 1, "softplus_shifted": 1, "sigmoid_shifted": 1, "xtanh": 2, "x2tanh": 3}
 
 

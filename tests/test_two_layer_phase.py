@@ -1,4 +1,4 @@
-"""Two-layer model, scalings, RD, classification and feature maps (theory-notes §7, §10)."""
+"""Two-layer model, scalings, RD, classification and feature maps (docs/mathematics.md#phase-diagram, #one-dimensional-features)."""
 
 from __future__ import annotations
 
@@ -33,11 +33,23 @@ gammas = st.floats(-1.0, 3.0, allow_nan=False)
 widths = st.integers(2, 10**6)
 
 
-@given(gammas, gammas, widths, st.sampled_from(["beta2_one", "alpha_one"]))
-def test_scaling_reproduces_gamma_and_gamma_prime(gamma, gamma_prime, m, convention):
+@given(gammas, gammas, st.integers(2, 400), st.sampled_from(["beta2_one", "alpha_one"]), st.integers(0, 2**31))
+def test_scaling_sets_the_initial_output_scale_m_to_the_minus_gamma(gamma, gamma_prime, m, convention, seed):
+    """Through the whole pipeline (scales -> init_two_layer -> two_layer_output) a ReLU network at the
+    point (gamma, gamma') is m^(-gamma) times the one with unit scales and the same seed (ReLU is
+    1-homogeneous), its output weights are m^(-gamma') times its input weights' scale, and both
+    conventions give the same function."""
+    X, _ = phase_dataset()
     s = scaling(gamma, gamma_prime, m, convention)
-    assert -math.log(s.beta1 * s.beta2 / s.alpha) / math.log(m) == pytest.approx(gamma, abs=1e-9)
-    assert -math.log(s.beta1 / s.beta2) / math.log(m) == pytest.approx(gamma_prime, abs=1e-9)
+    a, W = init_two_layer(2 * (m // 2 + 1), 1, s.beta1, s.beta2, seed, antisymmetric=False)
+    a1, W1 = init_two_layer(2 * (m // 2 + 1), 1, 1.0, 1.0, seed, antisymmetric=False)
+    f = two_layer_output(X, a, W, s.alpha)
+    f1 = two_layer_output(X, a1, W1, 1.0)
+    np.testing.assert_allclose(f, m ** (-gamma) * f1, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(a / np.abs(W).max() * np.abs(W1).max(), m ** (-gamma_prime) * a1, rtol=1e-9)
+    other = scaling(gamma, gamma_prime, m, "alpha_one" if convention == "beta2_one" else "beta2_one")
+    a2, W2 = init_two_layer(2 * (m // 2 + 1), 1, other.beta1, other.beta2, seed, antisymmetric=False)
+    np.testing.assert_allclose(two_layer_output(X, a2, W2, other.alpha), f, rtol=1e-9, atol=1e-300)
 
 
 def test_classic_initializations_match_their_scales():

@@ -1,6 +1,7 @@
 """The public Hypothesis strategies produce valid objects (checked against theory's shapes)."""
 
 import numpy as np
+import sympy as sp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,19 @@ def test_epsilons_in_range(eps):
 
 @given(cst.activations())
 def test_activations_are_smooth_with_a_multiplicity(name):
-    assert multiplicity(name) >= 1
+    """The strategy draws only smooth activations with sigma(0) = 0, and theory's multiplicity p is the
+    local power law sigma(z) ~ c z^p, measured independently: log|sigma(2h)/sigma(h)| / log 2 -> p."""
+    import mpmath
+
+    from theory.activations import NON_SMOOTH, activation_expr, check_smooth_activation
+
+    assert name not in NON_SMOOTH
+    check_smooth_activation(name)  # raises for relu or sigma(0) != 0
+    sigma = sp.lambdify(sp.Symbol("z"), activation_expr(name), modules="mpmath")
+    with mpmath.workdps(60):
+        h = mpmath.mpf("1e-12")
+        power = mpmath.log(abs(sigma(2 * h) / sigma(h))) / mpmath.log(2)
+    assert abs(float(power) - multiplicity(name)) < 1e-6
 
 
 @given(cst.datasets(n=st.integers(3, 20), d=st.integers(1, 4)))
@@ -49,7 +62,7 @@ def test_positive_energy_states(state):
     assert W.shape == (a.size, u.size)
     assert a @ W @ u > 0
     assert 1e-2 <= energy_ratio(a, W, u) <= MAX_ENERGY_RATIO + 1e-12
-    # the blow-up bounds of theory-notes §4 are then within a factor (3 sqrt 3 * 1e-2)^(-1/3)
+    # the blow-up bounds of docs/mathematics.md#blow-up are then within a factor (3 sqrt 3 * 1e-2)^(-1/3)
     lower = np.sqrt(3) / np.sqrt(np.sum(a**2) + np.sum(W**2) + np.sum(u**2))
     assert (a @ W @ u) ** (-1 / 3) / lower <= (3 * np.sqrt(3) * 1e-2) ** (-1 / 3) + 1e-9
 

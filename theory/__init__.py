@@ -1,13 +1,12 @@
 """Symbolic theory of condensation (SymPy only). See README "Public API" and docs/theory.md.
 
-Submodules: :mod:`theory.activations`, :mod:`theory.reduced`, :mod:`theory.network`,
-:mod:`theory.effective` (``derive_effective_model``), :mod:`theory.conservation`,
-:mod:`theory.blowup`, :mod:`theory.scalar`, :mod:`theory.report` (the derivation document);
-:mod:`theory.expressions` (the whitelist parser for user text) and :mod:`theory.ground` (the
-standard-library ground floor every layer imports).
+Submodules: :mod:`theory.activations`, :mod:`theory.reduced`, :mod:`theory.network` (``Network``), :mod:`theory.effective`
+(``derive_effective_model``), :mod:`theory.conservation`, :mod:`theory.blowup`,
+:mod:`theory.final_stage`, :mod:`theory.scalar`, :mod:`theory.report` (the derivation document),
+and the ground floor :mod:`theory.ground` (standard library only).
 
-Public names are imported lazily from their submodules, so that ``import theory.ground`` (which
-``numerics`` does at import) does not load SymPy.
+Names are imported lazily, so that ``import theory.ground`` (used by every layer) does not import
+SymPy.
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ _LAZY = {
     "multiplicity": "theory.activations",
     "ReducedModel": "theory.reduced",
     "reduced_model": "theory.reduced",
-    "Network": "theory.network",
     "EffectiveModel": "theory.effective",
     "derive_effective_model": "theory.effective",
+    "Network": "theory.network",
 }
 
 __all__ = sorted(_LAZY)
@@ -30,9 +29,15 @@ __all__ = sorted(_LAZY)
 
 def __getattr__(name: str):
     module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'theory' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+    else:
+        try:
+            value = importlib.import_module(f"theory.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"theory.{name}":
+                raise
+            raise AttributeError(f"module 'theory' has no attribute {name!r}") from None
     globals()[name] = value
     return value
 

@@ -1,4 +1,4 @@
-r"""Activation functions as SymPy expressions, and their multiplicity (theory-notes §9).
+r"""Activation functions as SymPy expressions, and their multiplicity (docs/mathematics.md#multiplicity).
 
 An activation is a smooth scalar function :math:`\sigma(z)` with :math:`\sigma(0) = 0`.
 Its *multiplicity* is the smallest :math:`p \ge 1` with :math:`\sigma^{(p)}(0) \ne 0`.
@@ -130,7 +130,7 @@ def check_smooth_activation(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
 
 def multiplicity(activation: str | sp.Expr | sp.Lambda, max_order: int = 12) -> int:
     r"""Multiplicity :math:`p` of :math:`\sigma`: the least :math:`p\ge1` with :math:`\sigma^{(p)}(0)\ne0`
-    (theory-notes §9). ``tanh``, ``sin``, ``softplus_shifted``, ``sigmoid_shifted``: 1;
+    (docs/mathematics.md#multiplicity). ``tanh``, ``sin``, ``softplus_shifted``, ``sigmoid_shifted``: 1;
     ``xtanh``: 2; ``x2tanh``: 3.
     """
     expr = check_smooth_activation(activation)

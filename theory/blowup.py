@@ -1,4 +1,4 @@
-r"""Finite-time blow-up of the effective flow :math:`\dot y=F(y)=\nabla E(y)` (theory-notes §4).
+r"""Finite-time blow-up of the effective flow :math:`\dot y=F(y)=\nabla E(y)` (docs/mathematics.md#blow-up).
 
 :math:`E=a^\top W^{L-1}\cdots W^2u` is homogeneous of degree :math:`L`, so :math:`y\cdot F=L\,E`
 (Euler). With :math:`r=\|y\|`, :math:`\theta=y/r` and :math:`ds=r^{L-2}d\tau` (for :math:`L=3`:
@@ -75,7 +75,7 @@ class ProjectedFlow(LatexPrintable):
 
 
 def projected_flow(model_or_widths) -> ProjectedFlow:
-    """The projected flow of §4 for a reduced model (or its widths)."""
+    """The projected flow of docs/mathematics.md#blow-up for a reduced model (or its widths)."""
     model = _as_reduced(model_or_widths)
     theta = sp.Matrix(model.state_symbols)
     L, E = model.depth, model.energy

@@ -1,4 +1,4 @@
-r"""Conservation laws and the energy identity of the effective flow (theory-notes §2–§4), proved
+r"""Conservation laws and the energy identity of the effective flow (docs/mathematics.md#reduced-variables–#blow-up), proved
 symbolically for the given widths.
 
 Write the effective energy as a product of factors, output to input,
@@ -146,7 +146,7 @@ def _row_norm2(name: str) -> str:
 
 
 def conservation_laws(model: ReducedModel | EffectiveModel) -> list[ConservationLaw]:
-    """All laws of theory-notes §3 for ``model``: balancedness, traces, per neuron."""
+    """All laws of docs/mathematics.md#conservation-laws for ``model``: balancedness, traces, per neuron."""
     return balancedness_laws(model) + trace_laws(model) + per_neuron_laws(model)
 
 

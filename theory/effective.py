@@ -1,4 +1,4 @@
-r"""The effective model obtained by series expansion in the initialization scale (theory-notes §1–§2, §9).
+r"""The effective model obtained by series expansion in the initialization scale (docs/mathematics.md#model–#reduced-variables, #multiplicity).
 
 For :math:`f_\theta(x)=a^\top\sigma(W^{L-1}\cdots\sigma(W^1x))` with :math:`\theta=\varepsilon\bar\theta`,
 
@@ -76,7 +76,7 @@ def _first_moment_symbol(alpha: tuple[int, ...], output: int | None, v: sp.Matri
 
 @dataclass(frozen=True, eq=False)
 class ReductionProof(LatexPrintable):
-    r"""Theory-notes §2: for multiplicity one, :math:`E = c\,E_{\rm red}(a,W^{L-1},\dots,W^2,u)` with
+    r"""docs/mathematics.md#reduced-variables: for multiplicity one, :math:`E = c\,E_{\rm red}(a,W^{L-1},\dots,W^2,u)` with
     :math:`u=W^1v`, :math:`c=\sigma'(0)^{L-1}`, and :math:`\partial E/\partial W^1 = c\,(\partial
     E_{\rm red}/\partial u)\,v^\top` (so :math:`W^1` moves only along :math:`v`).
     ``energy_difference`` and ``w1_field_difference`` are the expanded differences (zero = proved)."""
@@ -317,7 +317,7 @@ class EffectiveModel(LatexPrintable):
     # -- reduction to (a, W, u) ----------------------------------------------------------------
     @cached_property
     def reduction(self) -> ReductionProof | None:
-        r"""The reduction of theory-notes §2, proved symbolically, or ``None`` when it does not apply:
+        r"""The reduction of docs/mathematics.md#reduced-variables, proved symbolically, or ``None`` when it does not apply:
         an activation of multiplicity other than one (then :math:`E` is not a function of :math:`W^1v`
         alone), several outputs, biases or per-layer activations (see :attr:`network`)."""
         if not self.is_linear_in_x or (self.network is not None and not self.network.is_plain):
@@ -443,6 +443,14 @@ def estimated_terms(network: Network) -> int:
     return count
 
 
+def _short(network: Network) -> str:
+    """The network's description, with long width lists abbreviated."""
+    if len(network.widths) <= 8:
+        return network.describe()
+    return (f"depth {network.depth}, widths {network.widths[:3]}...{network.widths[-1:]}, "
+            f"{network.output_dim} output(s), activation {network.activation_label}")
+
+
 def derive_effective_model(depth: int | None = None, activation=None, widths=None, input_dim=None, *,
                            network: Network | None = None) -> EffectiveModel:
     r"""Expand :math:`f_\theta(x)` in :math:`\varepsilon` (:math:`\theta=\varepsilon\bar\theta`) for explicit
@@ -482,15 +490,16 @@ def derive_effective_model(depth: int | None = None, activation=None, widths=Non
     estimate = estimated_terms(network)
     if estimate > MAX_LEADING_TERMS:
         raise ValueError(
-            f"depth: the leading coefficient of this network ({network.describe()}) has about {estimate} terms, "
+            f"depth: the leading coefficient of this network ({_short(network)}) has about {estimate:.4g} terms, "
             f"more than the limit {MAX_LEADING_TERMS} (theory.effective.MAX_LEADING_TERMS; about "
-            f"{estimate / 16384 * 0.6:.0f} s of expansion and far more for the proofs); the leading order does "
-            "not depend on the widths: use smaller widths, input_dim or depth")
+            f"{estimate / 16384 * 0.6:.3g} s of expansion here, and far more for the proofs); the leading order "
+            "does not depend on the widths: use smaller widths, input_dim or depth")
     weights = network.weight_matrices()
     biases = network.bias_vectors()
     x = matrix_symbols("x", network.input_dim, 1)
     v = matrix_symbols("v", network.input_dim, 1)
-    duals = None if network.output_dim == 1 else matrix_symbols("y", network.output_dim, 1)
+    duals = None if network.output_dim == 1 else sp.Matrix(
+        network.output_dim, 1, lambda j, _: sp.Symbol(f"y_{j + 1}", real=True))
     layers = [*weights[:-1], weights[-1].T if network.output_dim == 1 else weights[-1]]
     bias_sizes = [None if b is None else b.rows for b in biases]
     leading, x_order = probe_orders(list(network.sigmas), layers, network.input_dim, 0, bias_sizes,

@@ -16,7 +16,7 @@ from theory.blowup import (blowup_lower_bound, blowup_upper_bound, bound_proofs,
                            sphere_fixed_point)
 from theory.conservation import (conservation_laws, energy_identity, euler_identity, norm_growth_identities)
 from theory.activations import z
-from theory.effective import EffectiveModel, derive_effective_model, estimated_terms
+from theory.effective import EffectiveModel, _short, derive_effective_model, estimated_terms
 from theory.ground.io import check_output_file, write_text_atomic
 from theory.ground.progress import Progress
 from theory.identities import ProvedIdentity
@@ -140,7 +140,7 @@ def _network(doc: _Doc, m: EffectiveModel) -> None:
     biases = [str(k + 1) for k, b in enumerate(net.biases) if b] if net is not None else []
     bias_text = f", biases in layer(s) {', '.join(biases)}" if biases else ", no biases"
     doc.text(f"Depth $L={m.depth}$ (weight layers), activation <<code:{m.activation}>>, {output}{bias_text}, "
-             f"explicit sizes {_widths_text(m)} (theory-notes §1). Every parameter (biases included) is "
+             f"explicit sizes {_widths_text(m)} (docs/mathematics.md#model). Every parameter (biases included) is "
              "$\\varepsilon$ times an order-one parameter, $\\theta=\\varepsilon\\bar\\theta$; below the symbols "
              "$a_i$, $W^{(k)}_{ij}$, $b^{(k)}_i$, $A_{ji}$ stand for the normalized parameters $\\bar\\theta$.")
     doc.math(m.latex_network())
@@ -155,7 +155,10 @@ def _expansion(doc: _Doc, m: EffectiveModel) -> None:
              "$\\sigma(0)=0$. Substituting the Taylor polynomial of $\\sigma$ at $0$ and discarding every power "
              "of $\\varepsilon$ above the order of interest after each operation yields the coefficients "
              "exactly (a discarded term can never return to a lower order). The Taylor coefficients used are")
-    doc.math(r"\sigma(z) = " + tex(sp.series(m.sigma, z, 0, min(p + 2, m.multiplicity + 6))))
+    sigmas = list(dict.fromkeys(m.network.sigmas)) if m.network is not None else [m.sigma]
+    for index, sigma in enumerate(sigmas):
+        name = r"\sigma" if len(sigmas) == 1 else rf"\sigma_{{{m.network.sigmas.index(sigma) + 1}}}"
+        doc.math(name + "(z) = " + tex(sp.series(sigma, z, 0, min(p + 2, m.multiplicity + 6))))
     doc.text(f"and the expansion $f_\\theta(x)=\\sum_k\\varepsilon^k f_k(\\bar\\theta,x)$ has, for {_widths_text(m)},")
     doc.math(m.latex_expansion(MAX_DISPLAY_TERMS))
     if m.reduction is not None:
@@ -168,7 +171,7 @@ def _expansion(doc: _Doc, m: EffectiveModel) -> None:
         doc.text("In matrix form (the difference of the two sides expands to "
                  f"${tex(difference)}$):")
         doc.math(rf"f_{{{p}}}(\bar\theta,x) = \sigma'(0)^{{{m.depth - 1}}}\,a^\top {layers}\,x = {c}a^\top {layers}\,x")
-    doc.text(f"so the leading order is $p={p}$ (multiplicity of $\\sigma$: ${m.multiplicity}$, theory-notes §9). "
+    doc.text(f"so the leading order is $p={p}$ (multiplicity of $\\sigma$: ${m.multiplicity}$, docs/mathematics.md#multiplicity). "
              "All lower orders vanish identically, not just at random weights.")
     if m.next_order_vanishes:
         doc.text(f"The next order $\\varepsilon^{{{p + 1}}}$ vanishes identically, so "
@@ -255,7 +258,7 @@ def _time(doc: _Doc, m: EffectiveModel) -> None:
     eps_grad, eps_time = _power(r"\varepsilon", p - 1), _power(r"\varepsilon", p - 2)
     doc.text(f"Since $f_{{{p}}}$ is homogeneous of degree {p} in the weights, "
              f"$\\nabla_\\theta[\\varepsilon^{{{p}}}f_{{{p}}}(\\bar\\theta)]={eps_grad}\\,\\nabla f_{{{p}}}(\\bar\\theta)$ and "
-             f"$\\dot{{\\bar\\theta}}=\\varepsilon^{{-1}}\\dot\\theta={eps_time}\\,\\|v'\\|\\,\\nabla E(\\bar\\theta)+\\dots$; "
+             f"$\\dot{{\\bar\\theta}}=\\varepsilon^{{-1}}\\dot\\theta={eps_time}\\,{'N' if _general(m) else chr(92) + '|v' + chr(39) + chr(92) + '|'}\\,\\nabla E(\\bar\\theta)+\\dots$; "
              "in the rescaled time")
     doc.math(m.latex_time_rescaling())
     doc.text("the effective flow is $d\\bar\\theta/d\\tau=\\nabla E(\\bar\\theta)$. "
@@ -357,6 +360,18 @@ def _conservation(doc: _Doc, m: EffectiveModel) -> None:
 
 
 def _energy_identities(doc: _Doc, m: EffectiveModel) -> None:
+    if _general(m):
+        from theory.identities import prove
+
+        doc.section("Energy identity and Euler identity")
+        p = m.leading_order
+        euler = prove("Euler", rf"\bar\theta\cdot\nabla E(\bar\theta) = {p}\,E(\bar\theta)",
+                      sum((s * f for s, f in zip(m.state_symbols, m.vector_field)), sp.Integer(0)), p * m.energy)
+        doc.text(f"Along the flow $\\dot E=\\|\\nabla E\\|^2\\ge0$. $E$ is homogeneous of degree $p={p}$ in "
+                 "$\\bar\\theta$ (every parameter carries exactly one factor $\\varepsilon$, so the coefficient of $\\varepsilon^p$ has degree $p$), so Euler's identity "
+                 f"holds; proved for {_widths_text(m)}:")
+        _proof_list(doc, [euler])
+        return
     red = _reduced_section(doc, m, "Energy identity and Euler identity")
     if red is None:
         return
@@ -373,7 +388,7 @@ def _projected(doc: _Doc, m: EffectiveModel) -> None:
     flow = projected_flow(red)
     fixed = sphere_fixed_point(red)
     clock = "ds=d\\tau" if L == 2 else f"ds={_power('r', L - 2)}\\,d\\tau"
-    doc.text(f"With $r=\\|y\\|$, $\\theta=y/r$ and ${clock}$ (Stuart and Floater's rescaling; theory-notes §4), "
+    doc.text(f"With $r=\\|y\\|$, $\\theta=y/r$ and ${clock}$ (Stuart and Floater's rescaling; docs/mathematics.md#blow-up), "
              "Euler's identity gives")
     doc.math(flow.latex() + ("" if L == 2 else r",\qquad T^*=\int_0^\infty \frac{ds}{%s}." % _power("r(s)", L - 2)))
     doc.text(f"The sphere is invariant: ${flow.sphere_invariance.statement}$, {_verdict(flow.sphere_invariance)}. "
@@ -385,7 +400,7 @@ def _projected(doc: _Doc, m: EffectiveModel) -> None:
              "on the unit sphere. "
              + ("For $L=2$ the flow is linear ($\\dot a=u$, $\\dot u=a$): growth is exponential, with no finite-time "
                 "blow-up." if L == 2 else
-                "For generic data with $E_0>0$ the projected flow converges to such a $\\theta^*$ (theory-notes §4; "
+                "For generic data with $E_0>0$ the projected flow converges to such a $\\theta^*$ (docs/mathematics.md#blow-up; "
                 "observed numerically, not proved here); then every matrix factor becomes rank one and "
                 f"$\\|y(\\tau)\\|^{{{L - 2}}}\\approx 1/({L - 2}\\,\\lambda\\,(T^*-\\tau))$"
                 + (" (for $L=3$: $\\|y\\|\\approx\\sqrt3/(T^*-\\tau)$)." if L == 3 else ".")))
@@ -416,7 +431,7 @@ def _bounds(doc: _Doc, m: EffectiveModel) -> None:
              "$\\dot E=\\sum_j\\|\\partial_jE\\|^2\\ge L\\,E^{2-2/L}$. Hence $\\frac{d}{d\\tau}E^{-(L-2)/L}\\le-(L-2)$ while "
              "$E>0$ ($E$ never decreases), so $E$, and with it $y$, blows up before $E_0^{-(L-2)/L}/(L-2)$. "
              "For depth 3 these are the three terms $X=\\|Wu\\|^2$, $Y=\\|a\\|^2\\|u\\|^2$, $Z=\\|W^\\top a\\|^2$ with "
-             "$XYZ\\ge E^4$ of theory-notes §4. The identities used, proved for widths "
+             "$XYZ\\ge E^4$ of docs/mathematics.md#blow-up. The identities used, proved for widths "
              f"$({', '.join(map(str, red.widths))})$:")
     _proof_list(doc, bound_proofs(red))
     doc.text("Both bounds are equalities for balanced rank-one data (all factors scalar and equal to $x_0>0$: "
@@ -471,9 +486,9 @@ def check_report_size(depth=None, activation=None, widths=None, input_dim=None, 
     terms = estimated_terms(network)
     if terms > MAX_REPORT_TERMS:
         raise ValueError(
-            f"depth: the derivation of this network ({network.describe()}) has about {terms} terms in its leading "
+            f"depth: the derivation of this network ({_short(network)}) has about {terms:.4g} terms in its leading "
             f"coefficient, more than the report's limit {MAX_REPORT_TERMS} (theory.report.MAX_REPORT_TERMS); its "
-            f"proofs would take about {estimated_report_seconds(terms):.0f} s here. Use smaller widths, input_dim or "
+            f"proofs would take about {estimated_report_seconds(terms):.3g} s here. Use smaller widths, input_dim or "
             "depth (the leading order does not depend on the widths)")
     return terms
 

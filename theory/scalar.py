@@ -1,4 +1,4 @@
-r"""Closed form of the blow-up time of the scalar depth-3 effective flow (theory-notes §4).
+r"""Closed form of the blow-up time of the scalar depth-3 effective flow (docs/mathematics.md#blow-up).
 
 For :math:`m_1=m_2=1` the flow is :math:`a'=wu,\ w'=au,\ u'=aw`. The differences of squares are
 conserved: :math:`a^2-w^2=c_1`, :math:`w^2-u^2=c_2`. Let :math:`x` be the coordinate of smallest

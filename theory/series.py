@@ -1,5 +1,5 @@
 r"""Truncated power series of the network output in the initialization scale :math:`\varepsilon`
-(theory-notes §1, §9).
+(docs/mathematics.md#model, #multiplicity).
 
 With :math:`\theta=\varepsilon\bar\theta`, every pre-activation :math:`h_k` of the network is a power
 series in :math:`\varepsilon` without constant term (:math:`\sigma(0)=0`). Substituting the Taylor

@@ -96,7 +96,7 @@ def conservation_drift(trajectory: Sequence[Sequence[np.ndarray]]) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Final-stage condition (theory-notes §5) — depth 3
+# Final-stage condition (theory.final_stage; docs/mathematics.md#final-stage) — depth 3
 # ---------------------------------------------------------------------------------------------
 
 
@@ -116,14 +116,15 @@ def energy_terms(a, W, u) -> np.ndarray:
 
 
 def final_stage_holds(a, W, u) -> bool:
-    r"""The final-stage sign condition (theory-notes §5): every term of :math:`E` is positive,
+    r"""The final-stage sign condition (docs/mathematics.md#final-stage): every term of :math:`E` is positive,
 
     .. math:: a_i\,W_{ij}\,u_j > 0 \quad \text{for all } i, j,
 
     equivalently :math:`\operatorname{sign} W = \operatorname{sign}(a)\operatorname{sign}(u)^\top`
     entrywise with no zero entry. It is forward invariant under :math:`a' = Wu`,
     :math:`W' = au^\top`, :math:`u' = W^\top a`: each right-hand side then has the sign of the
-    coordinate it moves, so every :math:`|a_i|, |W_{ij}|, |u_j|` increases.
+    coordinate it moves, so every :math:`|a_i|, |W_{ij}|, |u_j|` increases (the statement and its
+    symbolic proof: :func:`theory.final_stage.final_stage_theorem`).
     """
     return bool(np.all(energy_terms(a, W, u) > 0))
 
@@ -166,7 +167,7 @@ def stays_true_after(flags: Sequence[bool], start: int | None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Condensation (theory-notes §5)
+# Condensation (docs/mathematics.md#final-stage)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -200,7 +201,7 @@ def row_concentration(M) -> float:
 
 
 def lift_first_layer(W1_initial, v, u) -> np.ndarray:
-    r"""First layer along the effective flow (theory-notes §2):
+    r"""First layer along the effective flow (docs/mathematics.md#reduced-variables):
     :math:`W^1(\tau) = W^1(0)(I - vv^\top) + u(\tau)v^\top` with unit :math:`v`."""
     W1 = np.asarray(W1_initial, dtype=float)
     v = np.asarray(v, dtype=float).ravel()
@@ -210,7 +211,7 @@ def lift_first_layer(W1_initial, v, u) -> np.ndarray:
 
 
 def condensation_cosines(W1, W2, v, u) -> dict:
-    r"""Cosines certifying condensation (theory-notes §5): ``"first"`` the
+    r"""Cosines certifying condensation (docs/mathematics.md#final-stage): ``"first"`` the
     :math:`|\cos|` of the rows of :math:`W^1` with :math:`v`, ``"second"`` of the rows of
     :math:`W^2` with :math:`\hat u = u/\|u\|`; ``"measure"`` is
     :math:`\min(\min_k|\cos|)` over both layers (→ 1 for a condensed state)."""

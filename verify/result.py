@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from verify.display import CheckResultDisplay
+
 
 def _jsonable(value: Any) -> Any:
     """Convert NumPy scalars/arrays and nested containers into plain JSON types.
@@ -43,7 +45,7 @@ def _format_number(value: Any) -> str:
 
 
 @dataclass
-class CheckResult:
+class CheckResult(CheckResultDisplay):
     """Outcome of one theorem check.
 
     ``measured`` is the headline number the check compares with ``tolerance`` (what "compares"

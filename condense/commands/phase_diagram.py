@@ -1,4 +1,4 @@
-"""``condense phase-diagram``: the two-layer phase diagram in (gamma, gamma') (theory-notes §7)."""
+"""``condense phase-diagram``: the two-layer phase diagram in (gamma, gamma') (docs/mathematics.md#phase-diagram)."""
 
 from __future__ import annotations
 

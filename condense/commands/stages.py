@@ -1,4 +1,4 @@
-"""``condense stages``: multi-stage loss of a two-layer network from small initialization (theory-notes §8)."""
+"""``condense stages``: multi-stage loss of a two-layer network from small initialization (docs/mathematics.md#stages)."""
 
 from __future__ import annotations
 

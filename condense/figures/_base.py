@@ -3,7 +3,7 @@
 A figure module ``condense/figures/<name>.py`` defines
 
 * ``NAME`` (str, used as ``condense figure NAME``), ``TITLE`` (str), ``CLAIM`` (str: the theorem
-  or claim it illustrates, with the theory-notes section);
+  or claim it illustrates, with its section of docs/mathematics.md);
 * ``add_arguments(parser: argparse.ArgumentParser) -> None``: its parameters as options with
   defaults (``--seed`` and ``--quick`` are added by the caller, do not add them);
 * ``make(out_dir: pathlib.Path, *, quick: bool = False, seed: int = 0, **params) -> FigureResult``:

@@ -1,9 +1,9 @@
 r"""Plotting and measuring helpers shared by the report's figure modules (not a figure itself).
 
 * :func:`cosine_matrix`, :func:`leading_eigenvector_order`, :func:`draw_cosine_heatmap`: the
-  condensation picture of theory-notes §5, :math:`D(u, v) = u^\top v/(\|u\|\|v\|)`;
+  condensation picture of docs/mathematics.md#final-stage, :math:`D(u, v) = u^\top v/(\|u\|\|v\|)`;
 * :func:`count_orientation_lines`: the number of lines the input weights of a two-layer
-  network condense on (theory-notes §9, §10);
+  network condense on (docs/mathematics.md#multiplicity, #one-dimensional-features);
 * :func:`loglog_slope`: least-squares slope in log–log coordinates.
 """
 

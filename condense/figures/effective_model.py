@@ -1,4 +1,4 @@
-r"""Figure 4: blow-up of the effective model (theory-notes §2–§4).
+r"""Figure 4: blow-up of the effective model (docs/mathematics.md#reduced-variables–#blow-up).
 
 For random initial states :math:`y_0 = (a, W, u)` of the depth-3 effective flow
 :math:`a' = Wu,\ W' = au^\top,\ u' = W^\top a`:
@@ -35,7 +35,7 @@ TITLE = "Finite-time blow-up of the effective model"
 CLAIM = (
     "The effective flow a' = Wu, W' = auᵀ, u' = Wᵀa blows up at a finite T* with ‖y(τ)‖(T* − τ) → √3, "
     "its projection on the sphere converges to a rank-one fixed point with 3E = 1/√3, "
-    "√3/‖y₀‖ ≤ T* ≤ E₀^(−1/3), and the conservation laws hold to round-off (theory-notes §2–§4)."
+    "√3/‖y₀‖ ≤ T* ≤ E₀^(−1/3), and the conservation laws hold to round-off (docs/mathematics.md#reduced-variables–#blow-up)."
 )
 
 SQRT3 = math.sqrt(3.0)

@@ -4,9 +4,9 @@ r"""Figure 6: two-layer feature maps :math:`(\theta_k, A_k)` over training, and 
 \tanh(w_k x + b_k)` (the input is augmented with a constant 1, so the first layer is
 :math:`W^1 = [w\;b]`), trained by GD from small initialization.  Each neuron is drawn at its
 orientation :math:`\theta_k = \operatorname{sign}(b_k)\arccos(w_k/\sqrt{w_k^2+b_k^2})` and
-amplitude :math:`A_k = |a_k|\sqrt{w_k^2+b_k^2}` (theory-notes §10) at four moments of training.
+amplitude :math:`A_k = |a_k|\sqrt{w_k^2+b_k^2}` (docs/mathematics.md#one-dimensional-features) at four moments of training.
 
-(b) Multiplicity (theory-notes §9): for an activation of multiplicity :math:`p` the leading-order
+(b) Multiplicity (docs/mathematics.md#multiplicity): for an activation of multiplicity :math:`p` the leading-order
 dynamics of a neuron is the gradient flow of :math:`a_k\,r_k^p\,g_p(\phi_k)` with
 
 .. math:: g_p(\phi) = \frac{1}{n}\sum_i y_i\,(\hat w(\phi)^\top x_i)^p, \qquad \hat w(\phi) = (\cos\phi, \sin\phi),
@@ -33,8 +33,8 @@ NAME = "feature_maps"
 TITLE = "Two-layer feature maps and the multiplicity of the activation"
 CLAIM = (
     "Small initialization makes the input weights of a two-layer network condense on isolated "
-    "orientations (theory-notes §10); an activation of multiplicity p condenses them on at most p lines "
-    "(2p orientations) at the initial stage, here attained: tanh 1 line, x·tanh 2, x²·tanh 3 (§9)."
+    "orientations (docs/mathematics.md#one-dimensional-features); an activation of multiplicity p condenses them on at most p lines "
+    "(2p orientations) at the initial stage, here attained: tanh 1 line, x·tanh 2, x²·tanh 3 (docs/mathematics.md#multiplicity)."
 )
 
 MULTIPLICITY_ACTIVATIONS = (("tanh", 1), ("xtanh", 2), ("x2tanh", 3))

@@ -1,4 +1,4 @@
-"""Figure: feature maps (θ_k, |a_k|A_k) at a condensed and a linear point of the phase diagram (§7, §10)."""
+"""Figure: feature maps (θ_k, |a_k|A_k) at a condensed and a linear point of the phase diagram (docs/mathematics.md#phase-diagram, #one-dimensional-features)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from condense.figures._base import FigureResult, apply_style, save_figure
 NAME = "feature_maps_relu"
 TITLE = "Feature maps of the phase diagram's regimes: condensed (γ = 1.75) against linear (γ = 0.25)"
 CLAIM = (
-    "theory-notes §7 and §10: in the condensed regime the input weights (w_k, b_k) of a two-layer network "
+    "docs/mathematics.md#phase-diagram and #one-dimensional-features: in the condensed regime the input weights (w_k, b_k) of a two-layer network "
     "gather at a few orientations θ_k = sign(b_k)·arccos(w_k/√(w_k²+b_k²)); in the linear regime they stay "
     "where they started. Measured by the number of 5° orientation bins holding 90% of the amplitude "
     "Σ|a_k|·A_k (fewer bins = condensed)."

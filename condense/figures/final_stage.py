@@ -3,7 +3,7 @@ r"""Figure 2: how close training gets to the final-stage condition, against the 
 A tanh network :math:`3\to m\to m\to 1` with entries :math:`\mathcal N(0, 1/m^{2\alpha})`
 (:func:`numerics.init.power_init`, the parametrization of the three-layer paper's Fig. 2) is
 trained by GD on the default data set for several :math:`\alpha`.  Along training, on the reduced
-variables :math:`(a, W^2, u = W^1 v)` (theory-notes §2, §5), the terms
+variables :math:`(a, W^2, u = W^1 v)` (docs/mathematics.md#reduced-variables, #final-stage), the terms
 :math:`t_{ij} = a_i W^2_{ij} u_j` of :math:`E = a^\top W^2 u` are measured by
 
 * the fraction of positive terms :math:`\#\{t_{ij} > 0\}/(m_1m_2)` (the final-stage condition
@@ -34,7 +34,7 @@ TITLE = "Closeness to the final-stage condition versus the initialization expone
 CLAIM = (
     "The smaller the initialization (larger α in N(0, 1/m^{2α})), the closer training gets to the "
     "final-stage condition a_i W_ij u_j > 0 for all i, j — the regime in which the paper proves "
-    "condensation (theory-notes §5; three-layer paper, Fig. 2)."
+    "condensation (docs/mathematics.md#final-stage; three-layer paper, Fig. 2)."
 )
 
 MONOTONE_SLACK = 0.01

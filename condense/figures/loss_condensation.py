@@ -4,9 +4,9 @@ A tanh network :math:`f(x) = a^\top\tanh(W^2\tanh(W^1x))` with entries
 :math:`\mathcal N(0,\varepsilon^2)` is trained by full-batch GD on the default data set.
 
 * Loss panel (a), with a zoom (b) around the escape: the training loss, the predicted escape iteration
-  :math:`k_{\rm esc} = T^*(\bar\theta_0)/(\varepsilon\|v'\|\eta)` (theory-notes §4, from
+  :math:`k_{\rm esc} = T^*(\bar\theta_0)/(\varepsilon\|v'\|\eta)` (docs/mathematics.md#blow-up, from
   :func:`numerics.predict_escape`), and the loss predicted by the effective model: the effective
-  flow :math:`(a, W, u)(\tau)` (theory-notes §2) integrated from :math:`\bar\theta_0` at
+  flow :math:`(a, W, u)(\tau)` (docs/mathematics.md#reduced-variables) integrated from :math:`\bar\theta_0` at
   :math:`\tau = \varepsilon\|v'\|\eta k`, mapped back to the weights
   :math:`a = \varepsilon\bar a`, :math:`W^2 = \varepsilon\bar W`,
   :math:`W^1 = \varepsilon(\bar W^1_0(I - vv^\top) + \bar u v^\top)` and evaluated with the
@@ -15,7 +15,7 @@ A tanh network :math:`f(x) = a^\top\tanh(W^2\tanh(W^1x))` with entries
   than ``--fail-tolerance`` :math:`\times R_0` (or where it has blown up).
 * Heatmaps (c)–(f): cosine similarity :math:`D(u,v) = u^\top v/(\|u\|\|v\|)` of the rows of :math:`W^1` and
   of :math:`W^2` at initialization and just after the escape (loss below 10% of :math:`R_0`),
-  neurons ordered by the leading eigenvector, colour range −1..1 (theory-notes §5).
+  neurons ordered by the leading eigenvector, colour range −1..1 (docs/mathematics.md#final-stage).
 
 Check (the criteria of :mod:`verify`, not a second copy): the escape verdict is
 :func:`verify.checks.plateau.evaluate_plateau_escape` (observed/predicted within its tolerance, 2%)
@@ -37,8 +37,8 @@ NAME = "loss_condensation"
 TITLE = "Plateau, predicted escape and condensation of a three-layer tanh network"
 CLAIM = (
     "From small initialization a three-layer network stays on a plateau until the blow-up time T* of "
-    "the effective model, k_esc = T*/(ε‖v'‖η) (theory-notes §4), and leaves it condensed: the rows of W¹ "
-    "align with ±v and those of W² with ±û (theory-notes §5)."
+    "the effective model, k_esc = T*/(ε‖v'‖η) (docs/mathematics.md#blow-up), and leaves it condensed: the rows of W¹ "
+    "align with ±v and those of W² with ±û (docs/mathematics.md#final-stage)."
 )
 
 
@@ -168,7 +168,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         f"after escape (iteration {history.record_steps[k_after]}): W¹ {concentration['W1 init']:.3f} → "
         f"{concentration['W1 after']:.3f}, W² {concentration['W2 init']:.3f} → {concentration['W2 after']:.3f} "
         f"(verify's condensation criterion, both ≥ {condensation.tolerance:g}: "
-        f"{'PASS' if condensation.passed else 'FAIL'}). Alignment after escape with the limit directions of theory-notes §5 "
+        f"{'PASS' if condensation.passed else 'FAIL'}). Alignment after escape with the limit directions of docs/mathematics.md#final-stage "
         f"(shown, not part of the check; 1 = aligned): mean |cos(W¹ₖ, v)| = {alignment[0]:.3f} with v = v'/‖v'‖, "
         f"mean |cos(W²ₖ, û)| = {alignment[1]:.3f} with û = W¹v/‖W¹v‖."
     )
@@ -185,7 +185,7 @@ def _verdict(result) -> str:
 
 def _alignment_with_limit_directions(X, y, weights) -> tuple[float, float]:
     r"""Mean :math:`|\cos|` of the rows of :math:`W^1` with :math:`v` and of the rows of :math:`W^2`
-    with :math:`\hat u = W^1v/\|W^1v\|`: the limit directions of theory-notes §5."""
+    with :math:`\hat u = W^1v/\|W^1v\|`: the limit directions of docs/mathematics.md#final-stage."""
     import numpy as np
     from numerics.data import data_direction
 

@@ -1,4 +1,4 @@
-r"""Figure 3: deep matrix completion from small initialization (theory-notes §6).
+r"""Figure 3: deep matrix completion from small initialization (docs/mathematics.md#matrix-factorization).
 
 A rank-``--rank`` matrix :math:`M` (:func:`numerics.matrix_factorization.make_low_rank_matrix`) is
 observed on a random mask :math:`\Omega`; the depth-:math:`L` factorization
@@ -34,7 +34,7 @@ TITLE = "Deep matrix completion: plateau, rank-one escape and low-rank bias"
 CLAIM = (
     "Deep matrix factorization from small initialization follows the effective energy ⟨P_Ω(M), W^L⋯W^1⟩, "
     "which blows up at T* with every factor rank one and the product aligned with the top singular pair "
-    "of P_Ω(M): training escapes at T*/(ε^(L−2)η) and learns a low-rank matrix (theory-notes §6)."
+    "of P_Ω(M): training escapes at T*/(ε^(L−2)η) and learns a low-rank matrix (docs/mathematics.md#matrix-factorization)."
 )
 
 

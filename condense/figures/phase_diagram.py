@@ -1,4 +1,4 @@
-"""Figure: the two-layer phase diagram in (gamma, gamma') with the theoretical boundary (theory-notes §7)."""
+"""Figure: the two-layer phase diagram in (gamma, gamma') with the theoretical boundary (docs/mathematics.md#phase-diagram)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from condense.figures._base import FigureResult, apply_style, save_figure
 NAME = "phase_diagram"
 TITLE = "Phase diagram of two-layer networks: linear, critical and condensed regimes"
 CLAIM = (
-    "Luo et al. 2021 (theory-notes §7): RD(θ_w) → 0 as m → ∞ when γ < 1 or γ' > γ − 1 (linear), "
+    "Luo et al. 2021 (docs/mathematics.md#phase-diagram): RD(θ_w) → 0 as m → ∞ when γ < 1 or γ' > γ − 1 (linear), "
     "RD → ∞ when γ > 1 and γ' < γ − 1 (condensed); the boundary is γ = 1 (γ' ≤ 0), γ = 1 + γ' (γ' ≥ 0). "
     "Numerically: sign of the slope of log RD(θ_w*) against log m."
 )

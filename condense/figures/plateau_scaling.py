@@ -3,7 +3,7 @@ r"""Figure 5: length of the initial plateau against the initialization scale, de
 For each depth :math:`L` and scale :math:`\varepsilon`, a tanh network with entries
 :math:`\mathcal N(0, \varepsilon^2)` is trained by GD on the default data set; the observed escape
 iteration (first iteration with the loss below half its initial value) is compared with the
-prediction of :func:`numerics.predict_escape` (theory-notes §1, §4):
+prediction of :func:`numerics.predict_escape` (docs/mathematics.md#model, #blow-up):
 
 * :math:`L \ge 3`: :math:`k_{\rm esc} = T^*(\bar\theta_0)/(\varepsilon^{L-2}\|v'\|\eta)`, a power law
   :math:`\propto \varepsilon^{-(L-2)}` (the blow-up time of the effective model);
@@ -34,7 +34,7 @@ TITLE = "Plateau length versus initialization scale for depths 2, 3, 4"
 CLAIM = (
     "The initial plateau lasts k_esc = T*/(ε^(L−2)‖v'‖η) GD iterations for depth L ≥ 3 (a power law "
     "ε^−(L−2), from the finite-time blow-up of the effective model) but only ~log(1/ε) for depth 2 "
-    "(linear effective flow), and the prediction becomes exact as ε → 0 (theory-notes §1, §4)."
+    "(linear effective flow), and the prediction becomes exact as ε → 0 (docs/mathematics.md#model, #blow-up)."
 )
 
 

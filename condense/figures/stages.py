@@ -1,4 +1,4 @@
-"""Figure: multi-stage loss of a two-layer network from small initialization (theory-notes §8)."""
+"""Figure: multi-stage loss of a two-layer network from small initialization (docs/mathematics.md#stages)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from condense.figures._base import FigureResult, apply_style, save_figure
 NAME = "stages"
 TITLE = "Multi-stage loss: plateau, descent, secondary plateau; amplitudes and their W1 motion"
 CLAIM = (
-    "theory-notes §8 (and §1 for depth 2): from small initialization a two-layer network shows an initial "
+    "docs/mathematics.md#stages (and docs/mathematics.md#model for depth 2): from small initialization a two-layer network shows an initial "
     "plateau, an initial descent and a secondary plateau; the initial plateau lasts "
     "log(1/ε)/log(1 + η|σ'(0)|‖v'‖) + const iterations; the amplitude distribution |a_k|‖w_k‖ moves during "
     "descents (1-d Wasserstein distance between snapshots) and hardly on plateaus."

@@ -1,6 +1,6 @@
 """The report's "Conjectures checked" section (verify.conjecture).
 
-By default: the sharpness of the two blow-up bounds of theory-notes §4,
+By default: the sharpness of the two blow-up bounds of docs/mathematics.md#blow-up,
 :math:`\\sqrt3/\\|y_0\\| \\le T^* \\le E_0^{-1/3}` (supremum of lhs/rhs over depth-3 states, where it
 is attained, what the attaining state looks like); then every claim the ``--config`` file lists
 under ``conjectures`` (``condense check`` syntax), each with its verdict. The section's check

@@ -4,22 +4,47 @@ Handles the subset the report and the derivation use: ATX headings, paragraphs, 
 display math (``$$ ... $$`` blocks), pipe tables, flat bullet/numbered lists, horizontal rules,
 and inline code, ``$math$``, ``**bold**``, ``*italic*``, links and images.  Images with a relative
 path are embedded as ``data:`` URIs (base64), so the HTML file stands alone.  Mathematics is left as
-TeX between ``\( \)`` / ``\[ \]`` for MathJax (loaded from a CDN when the page is viewed online;
-offline the TeX source shows as is).
+TeX between ``\( \)`` / ``\[ \]`` and typeset in the browser by MathJax 3, whose single-file
+build ``es5/tex-svg-full.js`` (all TeX extensions, SVG output: no web fonts to fetch) is inlined
+into the page from the ``django-static-mathjax`` package (Apache-2.0, MathJax 3.2; its import
+name is ``mathjax``): the page loads nothing from the network and its formulas render offline.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import mimetypes
 import re
 from pathlib import Path
 
-_MATHJAX = (
-    "<script>window.MathJax={tex:{inlineMath:[['\\\\(','\\\\)']],displayMath:[['\\\\[','\\\\]']]}};</script>\n"
-    '<script async src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>'
+#: MathJax configuration: the report's delimiters, SVG output, no context menu (its optional
+#: accessibility components would be fetched from the network).
+_MATHJAX_CONFIG = (
+    "window.MathJax={tex:{inlineMath:[['\\\\(','\\\\)']],displayMath:[['\\\\[','\\\\]']]},"
+    "svg:{fontCache:'global'},options:{enableMenu:false}};"
 )
+#: Path of the MathJax build inside the ``mathjax`` package (django-static-mathjax).
+MATHJAX_BUILD = "static/mathjax/es5/tex-svg-full.js"
+
+
+@functools.lru_cache(maxsize=1)
+def mathjax_script() -> str:
+    """The ``<script>`` elements that typeset the page: configuration and the inlined MathJax build."""
+    from importlib import resources
+
+    try:
+        source = (resources.files("mathjax") / MATHJAX_BUILD).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise RuntimeError(
+            "report.html needs the MathJax build of the django-static-mathjax package "
+            f"(pip install django-static-mathjax): {exc}"
+        ) from None
+    source = source.replace("</script", "<\\/script")  # cannot close the inline element early
+    return f"<script>{_MATHJAX_CONFIG}</script>\n<script>{source}</script>"
+
+
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 line-height:1.45;color:#222}
@@ -46,7 +71,7 @@ def markdown_to_html(markdown: str, *, title: str, base_dir: Path | str | None =
     body = "\n".join(_blocks(markdown.splitlines(), Path(base_dir) if base_dir else None))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n{_MATHJAX}\n</head>\n"
+        f"<title>{html.escape(title)}</title>\n<style>\n{_CSS}\n</style>\n{mathjax_script()}\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 

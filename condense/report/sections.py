@@ -14,44 +14,11 @@ from condense.figures._base import FigureResult
 
 
 def derivation_markdown(depth: int, activation: str) -> str:
-    """The derivation of the effective model (theory-notes §1–§4), rendered by :mod:`theory`.
+    """The derivation of the effective model (docs/mathematics.md#model to #blow-up), rendered by
+    :func:`theory.report.derivation_markdown`."""
+    from theory.report import derivation_markdown as render
 
-    Uses ``theory.report.derivation_markdown`` when the theory package provides it, otherwise
-    assembles the same content from the :class:`EffectiveModel`'s LaTeX pieces.
-    """
-    try:
-        from theory.report import derivation_markdown as render
-    except ImportError:
-        render = None
-    try:
-        from theory import derive_effective_model
-    except ImportError:
-        from theory.effective import derive_effective_model
-    if render is not None:  # pass what its signature asks for: depth, activation and/or the model
-        import inspect
-
-        given = {"depth": depth, "activation": activation}
-        kwargs = {}
-        for name, parameter in inspect.signature(render).parameters.items():
-            if name in given:
-                kwargs[name] = given[name]
-            elif parameter.default is inspect.Parameter.empty and parameter.kind in (
-                parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY
-            ):
-                kwargs[name] = derive_effective_model(depth=depth, activation=activation)
-        return render(**kwargs)
-    model = derive_effective_model(depth=depth, activation=activation)
-    pieces = [
-        (f"Network of depth {depth} with σ = {activation} (multiplicity {model.multiplicity}), "
-         "weights θ = εθ̄:", model.latex_network()),
-        (f"Series of the output in ε (leading order p = {model.leading_order}):", model.latex_expansion()),
-        ("Effective energy (the leading coefficient with x replaced by the data moments):", model.latex_energy()),
-        ("Time rescaling:", model.latex_time_rescaling()),
-        ("Effective flow dθ̄/dτ = ∇E:", model.latex_vector_field()),
-    ]
-    if getattr(model, "reduction", None) is not None:
-        pieces.append(("Reduction to u = W¹v (both differences simplify to zero):", model.reduction.latex()))
-    return "\n\n".join(f"{text}\n\n$$\n{latex}\n$$" for text, latex in pieces)
+    return render(depth=depth, activation=activation)
 
 
 def verification_markdown(checks: Sequence[Any]) -> str:

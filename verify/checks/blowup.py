@@ -1,4 +1,4 @@
-r"""Blow-up of the effective flow (theory-notes §4).
+r"""Blow-up of the effective flow (docs/mathematics.md#blow-up).
 
 * :func:`check_blowup_bounds`: :math:`\sqrt3/\|y_0\| \le T^* \le E_0^{-1/3}` for ``numerics.blowup_time``
   (the bounds are recomputed here from the state, not taken from the solver).
@@ -60,7 +60,7 @@ def check_blowup_bounds(n_states: int = 8,
                         widths: Sequence[tuple[int, ...]] = ((1, 1), (3, 2), (5, 4), (8, 6), (3, 3, 3), (4, 2, 5)),
                         seed: int = 0, progress=False) -> CheckResult:
     r"""``numerics.blowup_time`` (depth 3) and ``numerics.blowup_time_deep`` (depth 4) of random
-    positive-energy states lie within the bounds of theory-notes §4 (``theory.blowup``): the claims
+    positive-energy states lie within the bounds of docs/mathematics.md#blow-up (``theory.blowup``): the claims
     ``t_star >= lower`` and ``t_star <= upper`` of :func:`verify.conjecture.inequality` over these
     cases (:func:`verify.conjecture.cases.positive_energy_case`, factors input to output)."""
     from verify.conjecture import inequality
@@ -135,7 +135,7 @@ def evaluate_blowup_rate(gaps: Sequence[float], products: Sequence[Sequence[floa
 def check_blowup_rate(n_states: int = 3, widths: tuple[int, int] = (4, 3),
                       gaps: Sequence[float] = (1e-1, 1e-2, 1e-3, 1e-4), seed: int = 0,
                       progress=False) -> CheckResult:
-    r""":math:`\|y(\tau)\|(T^*-\tau) \to \sqrt3` (theory-notes §4: :math:`\|y\| \approx \sqrt3/(T^*-\tau)`)
+    r""":math:`\|y(\tau)\|(T^*-\tau) \to \sqrt3` (docs/mathematics.md#blow-up: :math:`\|y\| \approx \sqrt3/(T^*-\tau)`)
     measured at :math:`\tau = T^*(1 - g)` for the relative ``gaps`` g
     (:func:`verify.conjecture.rates.blowup_norms` of :func:`verify.conjecture.cases.positive_energy_case`)."""
     from verify.conjecture.cases import positive_energy_case

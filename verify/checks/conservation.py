@@ -52,7 +52,8 @@ def check_conservation(n_states: int = 4, widths: Sequence[tuple[int, int]] = ((
     (:func:`verify.conjecture.cases.positive_energy_case`,
     :func:`verify.conjecture.conservation.integrate_state`, at its tightest tolerance)."""
     from theory import reduced_model
-    from verify.conjecture.cases import model_flat_state, positive_energy_case, split_model_state
+    from numerics.state import flatten_factors, unflatten_factors
+    from verify.conjecture.cases import positive_energy_case
     from verify.conjecture.conservation import integrate_state
 
     say = as_progress(progress)
@@ -62,9 +63,9 @@ def check_conservation(n_states: int = 4, widths: Sequence[tuple[int, int]] = ((
         case = positive_energy_case((m1, m2), seed + 1000 * k)
         if not np.isfinite(case.t_star):
             raise RuntimeError(f"blowup_time: the state does not blow up: {case.reason}")
-        ys = integrate_state(reduced_model((m1, m2)), model_flat_state(case.factors), fraction,
+        ys = integrate_state(reduced_model((m1, m2)), flatten_factors(list(case.factors)), fraction,
                              rtol=1e-14, atol=1e-14)
-        trajectories.append([split_model_state(row, (m1, m2)) for row in ys])  # [a, W, u] per time
+        trajectories.append([unflatten_factors(row, (m1, m2)) for row in ys])  # [u, W, a] per time
         growth.append(float(np.linalg.norm(ys[-1]) / np.linalg.norm(ys[0])))
         say(f"conservation: state {k + 1}/{n_states}, T* = {case.t_star:.6g}, |y| grew x{growth[-1]:.3g}")
     return evaluate_conservation(

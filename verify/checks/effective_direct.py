@@ -1,4 +1,4 @@
-r"""Effective versus direct dynamics (theory-notes §1–§2).
+r"""Effective versus direct dynamics (docs/mathematics.md#model–#reduced-variables).
 
 Direct GD on the network from :math:`\theta_0 = \varepsilon\bar\theta_0`, rescaled
 (:math:`\bar\theta = \theta/\varepsilon` at :math:`\tau = \varepsilon\|v'\|t`, :math:`t = k\eta`)

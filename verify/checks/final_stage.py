@@ -1,6 +1,6 @@
-r"""Final-stage condition and condensation (theory-notes §5; Chen & Luo, arXiv 2402.15958).
+r"""Final-stage condition and condensation (docs/mathematics.md#final-stage; Chen & Luo, arXiv 2402.15958).
 
-**Condition implemented** (theory-notes §5; the paper's exact statement of its Assumption
+**Condition implemented** (docs/mathematics.md#final-stage; the paper's exact statement of its Assumption
 "final stage condition" was not available to us, see docs/verify.md): every term of
 :math:`E = a^\top W u` is positive,
 

@@ -1,4 +1,4 @@
-r"""Deep matrix factorization from small initialization (theory-notes §6).
+r"""Deep matrix factorization from small initialization (docs/mathematics.md#matrix-factorization).
 
 Gradient descent on :math:`\tfrac12\|P_\Omega(W^3W^2W^1 - M)\|_F^2` from
 :math:`W^j = \varepsilon\bar W^j` follows, to leading order, the gradient flow of

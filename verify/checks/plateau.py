@@ -1,4 +1,4 @@
-r"""Plateau escape of direct gradient descent (theory-notes §1, §4).
+r"""Plateau escape of direct gradient descent (docs/mathematics.md#model, #blow-up).
 
 * :func:`check_plateau_escape`: the escape iteration predicted from data and initial weights,
   :math:`k^* = T^*(\bar\theta_0)/(\varepsilon\|v'\|\eta)` (``numerics.plateau.predict_escape``),
@@ -94,7 +94,7 @@ def check_plateau_escape(epsilons: Sequence[float] = (1e-2, 3e-3, 1e-3), widths:
                          n: int = 40, input_dim: int = 3, lr: float = 0.05, seed: int = 0, n_inits: int = 1,
                          tolerance: float = ESCAPE_TOLERANCE, progress=False) -> CheckResult:
     r"""Predicted vs observed plateau escape on a tanh ``input_dim``–``widths``–1 network
-    (theory-notes §4: 3–20–20–1, n = 40), same :math:`\bar\theta_0` for every :math:`\varepsilon`;
+    (docs/mathematics.md#blow-up: 3–20–20–1, n = 40), same :math:`\bar\theta_0` for every :math:`\varepsilon`;
     ``n_inits`` initializations (seeds ``seed, seed + 1, ...``), each must pass; measured is the
     worst error at the smallest :math:`\varepsilon`."""
     import numerics
@@ -139,7 +139,7 @@ def check_plateau_scaling(depth: int = 2, epsilons: Sequence[float] | None = Non
                           tolerance: float = SCALING_TOLERANCE, progress=False) -> CheckResult:
     r"""Plateau length against :math:`\varepsilon` for a tanh network of the given depth
     (hidden widths all ``width``): :math:`\log(1/\varepsilon)` for depth 2,
-    :math:`\varepsilon^{-(L-2)}` for depth :math:`L \ge 3` (theory-notes §1)."""
+    :math:`\varepsilon^{-(L-2)}` for depth :math:`L \ge 3` (docs/mathematics.md#model)."""
     import numerics
     from numerics.data import data_direction
 

@@ -31,6 +31,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from numerics.state import factor_shapes, factors_energy, flatten_factors, unflatten_factors, widths_of_factors
+
 #: Named quantities of a reduced case usable in claim strings, with their meaning.
 CASE_QUANTITIES: dict[str, str] = {
     "t_star": "blow-up time T* (numerics.blowup_time / blowup_time_deep)",
@@ -59,57 +61,9 @@ def factor_names(depth: int) -> tuple[str, ...]:
     return ("u", *[f"W{k}" for k in range(2, depth)], "a")
 
 
-def factor_shapes(widths: Sequence[int]) -> list[tuple[int, ...]]:
-    """Shapes of the factors input to output: ``(m1,), (m2, m1), ..., (m_{L-1},)``."""
-    ws = tuple(int(m) for m in widths)
-    return [(ws[0],), *[(ws[k], ws[k - 1]) for k in range(1, len(ws))], (ws[-1],)]
-
-
-def chain_energy_io(factors: Sequence[np.ndarray]) -> float:
-    r""":math:`E = a^\top W^{L-1}\cdots W^2 u` of factors listed input to output."""
-    value = np.asarray(factors[0], dtype=float)
-    for f in factors[1:]:
-        value = np.asarray(f, dtype=float) @ value
-    return float(value)
-
-
-def flatten_io(factors: Sequence[np.ndarray]) -> np.ndarray:
-    """The factors (input to output) concatenated in that order (the vector the optimizer moves)."""
-    return np.concatenate([np.asarray(f, dtype=float).ravel() for f in factors])
-
-
-def unflatten_io(vector, widths: Sequence[int]) -> list[np.ndarray]:
-    """Inverse of :func:`flatten_io` for the given hidden widths."""
-    vector = np.asarray(vector, dtype=float).ravel()
-    out, start = [], 0
-    for shape in factor_shapes(widths):
-        size = int(np.prod(shape))
-        out.append(vector[start:start + size].reshape(shape).copy())
-        start += size
-    if start != vector.size:
-        raise ValueError(f"vector: expected length {start} for widths {tuple(widths)}, got {vector.size}")
-    return out
-
-
-def model_flat_state(factors: Sequence[np.ndarray]) -> np.ndarray:
-    r"""The flattened state :math:`y` of ``theory.reduced_model`` / ``numerics`` (output to input,
-    ``concat(a, W^{L-1}, ..., u)``, matrices row-major) of factors listed input to output."""
-    return np.concatenate([np.asarray(f, dtype=float).ravel() for f in reversed(list(factors))])
-
-
-def widths_of(factors: Sequence[np.ndarray]) -> tuple[int, ...]:
-    """Hidden widths of factors listed input to output; ``ValueError`` when the shapes do not chain."""
-    fs = [np.asarray(f, dtype=float) for f in factors]
-    if len(fs) < 2 or fs[0].ndim != 1 or fs[-1].ndim != 1:
-        raise ValueError("factors: expected [u, W^2, ..., W^{L-1}, a] (vectors at both ends, input to output)")
-    widths = [fs[0].size]
-    for f in fs[1:-1]:
-        if f.ndim != 2 or f.shape[1] != widths[-1]:
-            raise ValueError(f"factors: shapes {[x.shape for x in fs]} do not chain input to output")
-        widths.append(f.shape[0])
-    if fs[-1].size != widths[-1]:
-        raise ValueError(f"factors: shapes {[x.shape for x in fs]} do not chain input to output")
-    return tuple(widths)
+# The state layout is numerics.state's (built on theory.reduced): factors input to output
+# [u, W^2, ..., a], flattened state y = (a, W^{L-1}, ..., u). Cases keep factors; the optimizer and
+# the integrators move the flattened state.
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,12 +97,12 @@ class Case:
 
     def state_at(self, tau: float) -> list[np.ndarray]:
         r"""Factors (input to output) at rescaled time :math:`\tau < T^*` (``numerics.integrate_model``)."""
-        y = integrate_flat(self.widths, model_flat_state(self.factors), [float(tau)])[-1]
-        return list(reversed(split_model_state(y, self.widths)))
+        y = integrate_flat(self.widths, flatten_factors(self.factors), [float(tau)])[-1]
+        return [np.array(f) for f in unflatten_factors(y, self.widths)]
 
     def energy_at(self, tau: float) -> float:
         r""":math:`E(y(\tau))`."""
-        return chain_energy_io(self.state_at(tau)) if tau > 0 else self.E0
+        return factors_energy(self.state_at(tau)) if tau > 0 else self.E0
 
     def quantity(self, name: str) -> float:
         """The named quantity ``name`` (:data:`CASE_QUANTITIES`, plus ``norm_<factor>``)."""
@@ -157,7 +111,10 @@ class Case:
         if name == "E_half":
             if not (math.isfinite(self.t_star) and self.t_star > 0):
                 return math.nan
-            return self.energy_at(0.5 * self.t_star)
+            try:
+                return self.energy_at(0.5 * self.t_star)
+            except RuntimeError:  # the integrator failed: undefined for this case, skipped
+                return math.nan
         if name == "depth":
             return float(self.depth)
         if name in CASE_QUANTITIES and hasattr(self, name):
@@ -165,7 +122,7 @@ class Case:
         raise ValueError(f"quantity: unknown name {name!r}")
 
     def describe(self) -> str:
-        """The factors as short Python literals (a reproducible counterexample)."""
+        """The factors, 6 significant digits (``to_dict`` has them exactly; the seed reproduces the case)."""
         parts = [f"{n} = {_short(f)}" for n, f in zip(factor_names(self.depth), self.factors)]
         return ", ".join(parts)
 
@@ -181,18 +138,6 @@ def _short(array) -> str:
     arr = np.asarray(array, dtype=float)
     text = np.array2string(arr, precision=6, separator=", ", suppress_small=False, max_line_width=10_000)
     return " ".join(text.split())
-
-
-def split_model_state(y, widths: Sequence[int]) -> list[np.ndarray]:
-    """Split a flattened model state (output to input) into factors ``[a, W^{L-1}, ..., u]``."""
-    shapes = list(reversed(factor_shapes(widths)))
-    out, start = [], 0
-    y = np.asarray(y, dtype=float).ravel()
-    for shape in shapes:
-        size = int(np.prod(shape))
-        out.append(y[start:start + size].reshape(shape))
-        start += size
-    return out
 
 
 def integrate_flat(model_or_widths, y0, times, rtol: float = 1e-12, atol: float = 1e-14) -> np.ndarray:
@@ -217,12 +162,12 @@ def make_case(factors: Sequence[np.ndarray], *, rtol: float = 1e-12) -> Case:
     from theory.blowup import blowup_lower_bound, blowup_upper_bound
 
     fs = tuple(np.array(f, dtype=float) for f in factors)
-    widths = widths_of(fs)
+    widths = widths_of_factors(list(fs))
     depth = len(fs)
     if not all(np.all(np.isfinite(f)) for f in fs):
         raise ValueError("factors: entries must be finite")
-    r0 = float(np.linalg.norm(flatten_io(fs)))
-    energy = chain_energy_io(fs)
+    r0 = float(np.linalg.norm(flatten_factors(list(fs))))
+    energy = factors_energy(list(fs))
     if depth == 3:
         result = numerics.blowup_time(fs[2], fs[1], fs[0], rtol=rtol)
     else:
@@ -247,16 +192,7 @@ def positive_energy_case(hidden_widths: Sequence[int], seed: int, **kwargs) -> C
     (seeded Gaussian state with :math:`E_0 > 0`; keyword arguments passed on)."""
     from verify.instances import positive_energy_factors
 
-    return make_case(instance_factors_io(positive_energy_factors(hidden_widths, seed, **kwargs)))
-
-
-def instance_factors_io(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Factors from ``verify.instances`` listed input to output, whichever order
-    ``verify.instances.reduced_shapes`` uses (read from it, not assumed)."""
-    from verify.instances import reduced_shapes
-
-    output_first = tuple(reduced_shapes((1, 2))[0]) == (2,)
-    return list(factors)[::-1] if output_first else list(factors)
+    return make_case(positive_energy_factors(hidden_widths, seed, **kwargs))
 
 
 def _warm() -> None:
@@ -320,7 +256,7 @@ def cases(depth: int = 3, widths: str | tuple[int, int] = (1, 6), *, max_value: 
         k = draw(st.integers(k_low, k_high))
         if k:
             factors = [f * 2.0**k for f in factors]
-        if positive_energy and chain_energy_io(factors) < 0:
+        if positive_energy and factors_energy(factors) < 0:
             factors[-1] = -factors[-1]
         return make_case(factors, rtol=rtol)
 
@@ -386,8 +322,8 @@ def network_cases(depth: int = 3, widths: str | tuple[int, int] = (2, 6), *,
     step ``lr`` until the loss halves (cost: about :math:`k_{\rm pred}` GD steps per case)."""
     from hypothesis import strategies as st
 
+    from numerics.init import gaussian_init
     from verify import strategies as vst
-    from verify.instances import gaussian_factors, network_shapes
 
     low, high = parse_width_range(widths)
     lo, hi = sorted(float(e) for e in epsilon)
@@ -399,7 +335,7 @@ def network_cases(depth: int = 3, widths: str | tuple[int, int] = (2, 6), *,
         ws = tuple(draw(st.integers(low, high)) for _ in range(depth - 1))
         X, y = draw(vst.datasets(n=n, d=input_dim))
         eps = draw(vst.epsilons(lo, hi))
-        weights = gaussian_factors(network_shapes(input_dim, ws), draw(vst.seeds()), eps)
+        weights = gaussian_init((input_dim, *ws), eps, draw(vst.seeds()))
         return make_network_case(X, y, weights, activation=activation, lr=lr)
 
     strategy = build()

@@ -136,9 +136,10 @@ def integrate_state(model, y0: np.ndarray, fraction: float, rtol: float = 1e-12,
     from theory import ReducedModel
 
     if isinstance(model, ReducedModel):
-        from verify.conjecture.cases import make_case, split_model_state, integrate_flat
+        from numerics.state import unflatten_factors
+        from verify.conjecture.cases import integrate_flat, make_case
 
-        case = make_case(list(reversed(split_model_state(y0, widths))))
+        case = make_case(unflatten_factors(y0, widths))
         if math.isfinite(case.t_star) and case.t_star > 0:
             return integrate_flat(widths, y0, trajectory_times(case.t_star, fraction), rtol=rtol, atol=atol)
     traj = numerics.integrate_model(model, y0, 1.0, rtol=rtol, atol=atol, max_norm=100.0 * r0, subs=subs)
@@ -195,6 +196,7 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
     else:
         subs = None
 
+    multiple = _multiple_of_energy(derivative, model)
     degree = _degree(expr, symbols)
     fn = sp.lambdify(symbols, expr, modules="numpy")
     stats = {"calls": 0, "worst": 0.0, "skipped": 0}
@@ -232,18 +234,28 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
         drift = float(exc.evaluation)
     status = "refuted" if exc is not None else "survived"
     return ConservedResult(text, status, derivative, drift, stats["calls"], tolerance, counterexample, seed,
-                           {"degree": degree, "skipped": stats["skipped"], "fraction": fraction})
+                           {"degree": degree, "skipped": stats["skipped"], "fraction": fraction,
+                            "derivative_over_energy": multiple})
+
+
+def _multiple_of_energy(derivative, model):
+    r"""``c`` when :math:`\dot Q = c\,E` for a number ``c`` (e.g. :math:`-2` for
+    :math:`\|a\|^2 - 2\|u\|^2`, since every squared factor norm grows at :math:`2E`), else None."""
+    energy = getattr(model, "energy", None)
+    if energy is None or isinstance(derivative, sp.MatrixBase) or energy == 0:
+        return None
+    ratio = sp.cancel(derivative / energy)
+    return float(ratio) if ratio.is_number else None
 
 
 def _describe_state(model, y0) -> Any:
     """The state as factors ``{a, W.., u}`` of a reduced model, else ``{symbol name: value}``."""
+    from numerics.state import unflatten_factors
     from theory import ReducedModel
-    from verify.conjecture.cases import split_model_state
+    from verify.conjecture.cases import factor_names
 
     y0 = np.asarray(y0, dtype=float)
     if not isinstance(model, ReducedModel):
         return {s.name: float(v) for s, v in zip(model.state_symbols, y0)}
-    factors = split_model_state(y0, model.widths)  # a, W^{L-1}, ..., W^2, u
-    depth = len(factors)
-    names = ["a", "W", "u"] if depth == 3 else ["a", *[f"W{k}" for k in range(depth - 1, 1, -1)], "u"]
-    return {n: np.asarray(f).tolist() for n, f in zip(names, factors)}
+    factors = unflatten_factors(y0, model.widths)  # u, W^2, ..., a
+    return {n: np.asarray(f).tolist() for n, f in zip(factor_names(len(factors)), factors)}

@@ -108,13 +108,14 @@ def blowup_law(depth: int) -> tuple[float, float]:
 
 def blowup_norms(case, gaps: Sequence[float] = DEFAULT_GAPS) -> tuple[np.ndarray, np.ndarray]:
     r"""``(T^* - tau, ||y(tau)||)`` at :math:`\tau = T^*(1 - g)` for the relative ``gaps``."""
-    from verify.conjecture.cases import integrate_flat, model_flat_state
+    from numerics.state import flatten_factors
+    from verify.conjecture.cases import integrate_flat
 
     if not (math.isfinite(case.t_star) and case.t_star > 0):
         raise ValueError("case: the state does not blow up (t_star is not finite)")
     gaps = np.asarray(sorted(gaps, reverse=True), dtype=float)
     times = case.t_star * (1.0 - gaps)
-    ys = integrate_flat(case.widths, model_flat_state(case.factors), times, rtol=1e-13)
+    ys = integrate_flat(case.widths, flatten_factors(list(case.factors)), times, rtol=1e-13)
     return case.t_star - times, np.linalg.norm(ys, axis=1)
 
 
