@@ -49,13 +49,13 @@ def _compiled_loop():
     return loop
 
 
-def _driver_args(field, monitor, p, y0, t_end, rtol, atol, max_steps):
+def _driver_args(field, monitor, p, y0, t_end, rtol, atol, max_steps, t_eval=None):
     from numerics.kernels import FIELD_SIG, MONITOR_SIG
     from numerics.rk import _EMPTY, _TABLEAU_ARGS, address_of
 
     mon = 0 if monitor is None else address_of(monitor, MONITOR_SIG, "monitor")
     return (address_of(field, FIELD_SIG, "field"), 0, mon, p, 0.0, y0, t_end, rtol, atol, *_TABLEAU_ARGS["DOP853"],
-            _EMPTY, False, 0.0, True, math.inf, max_steps, 0.0)
+            _EMPTY if t_eval is None else t_eval, False, 0.0, True, math.inf, max_steps, 0.0)
 
 
 def _per_call(call, loop, dargs, number: int, repeat: int) -> tuple[float, float, float]:
@@ -147,7 +147,7 @@ def main(argv=None) -> int:
         p = blowup._params_template((m, m), 1e-12, y0.size).copy()
         z0 = np.concatenate([y0 / r0, [0.0, 0.0]])
         dargs = _driver_args(kernels.projected_field_c, blowup._blowup_monitor(), p, z0, blowup._S_END, 1e-12,
-                             1e-15, blowup._MAX_STEPS)
+                             1e-15, blowup._MAX_STEPS, blowup._NO_OUTPUT)
         loop(1, *dargs)
         py, work, fixed = _per_call(lambda: blowup_time(a, W, u), loop, dargs, 1, args.repeat)
         rows.append((f"blowup_time ({res.diagnostics['steps']} st)", py, work, fixed))
