@@ -38,7 +38,7 @@ def main() -> int:
     for a0, w0, u0 in CASES:
         exact = closed_form(a0, w0, u0)
         args = (np.array([a0]), np.array([[w0]]), np.array([u0]))
-        dt, res = timed(blowup_time, *args, repeat=3)
+        dt, res = timed(blowup_time, *args, repeat=3)  # median of 3 (after the first call below)
         err = float(abs(mp.mpf(res.t_star) - exact) / exact)
         naive = []
         for M in THRESHOLDS:

@@ -9,7 +9,7 @@ and the predicted slope; and for the depth-3 tanh network on a rank-3 teacher (s
 3, 2, 1, whitened inputs) the stage onsets (stage detector), the iteration where each singular
 value of the end-to-end map reaches half of s_j, the prediction T*_j/(eps s_j lr) and the ratio.
 
-    .venv/bin/python benchmarks/bench_general_networks.py [--quick]
+    .venv/bin/python benchmarks/bench_general_networks.py [--quick] [--width M]
 """
 
 from __future__ import annotations
@@ -22,8 +22,13 @@ import numpy as np
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer epsilons, width 100 for the stages (about 15 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer epsilons, width 100 for the stages (about 20 s)")
+    parser.add_argument("--width", type=int, default=None,
+                        help="hidden width of the incremental-learning network (default 200, --quick 100; "
+                        "400 takes about 3 min here)")
     args = parser.parse_args(argv)
+    if args.width is not None and args.width < 1:
+        parser.error("--width: must be >= 1")
     from verify.checks.general_networks import FAMILIES, check_bias_log_plateau, check_general_escape
     from numerics.incremental import incremental_learning
 
@@ -43,7 +48,7 @@ def main(argv=None) -> int:
     print(f"  slope of k* vs log(1/eps): fitted {d['fitted_slope']:.3f}, predicted 1/log(1+|ybar| lr) = "
           f"{d['predicted_slope']:.3f} (relative error {result.measured:.2e}); log-log exponent "
           f"{d['power_law_exponent']:.3f} (a power law eps^-1 would give 1)   {'PASS' if result.passed else 'FAIL'}")
-    width = 100 if args.quick else 400
+    width = args.width or (100 if args.quick else 200)
     print(f"\nincremental learning, depth 3 tanh 5-{width}-{width}-5, rank-3 teacher s = (3, 2, 1), lr 0.05:")
     print(f"  {'eps':>7} {'mode':>4} {'s_j':>4} {'onset (detector)':>16} {'half-learnt':>11} {'predicted':>10} "
           f"{'ratio':>7}")

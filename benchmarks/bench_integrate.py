@@ -2,7 +2,11 @@
 2600): numerics.integrate_effective against scipy solve_ivp with a NumPy matrix-product field
 (the fastest plain-SciPy baseline), same method and tolerances, up to 0.9 of the blow-up time.
 
-    .venv/bin/python benchmarks/bench_integrate.py [--m 50] [--systems 5] [--rtol 1e-10] [--symbolic-baseline]
+    .venv/bin/python benchmarks/bench_integrate.py [--m 50] [--systems 5] [--repeat 3] [--rtol 1e-10] [--quick]
+                                                   [--symbolic-baseline]
+
+Every time is the median of ``--repeat`` interleaved runs of all sides; first-call compile times
+are printed separately and not timed.
 
 ``--symbolic-baseline`` adds the naive pipeline "solve_ivp on the theory's SymPy field through
 sympy.lambdify" (building the m = 50 symbolic field takes minutes; its time is not counted).
@@ -16,7 +20,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # run from anywhere
-from ode_bench_util import report_compile_times, timed
+from ode_bench_util import interleaved_medians, report_compile_times
 
 
 def main(argv=None) -> int:
@@ -28,8 +32,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fraction", type=float, default=0.9, help="integrate to this fraction of T*")
     parser.add_argument("--symbolic-baseline", action="store_true", help="also time solve_ivp on the lambdified field")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="m = 20, 2 systems, no cold-cache probe")
     args = parser.parse_args(argv)
-    report_compile_times()
+    if args.quick:
+        args.m, args.systems = min(args.m, 20), min(args.systems, 2)
+    else:
+        report_compile_times()
     from scipy.integrate import solve_ivp
 
     from numerics.blowup import blowup_time, chain_field_numpy
@@ -55,11 +64,16 @@ def main(argv=None) -> int:
         t_end = args.fraction * blowup_time(a, W, u).t_star
         y0 = np.concatenate([a, W.ravel(), u])
         for method in ("DOP853", "RK45"):
-            integrate_effective(a, W, u, t_end, rtol=args.rtol, atol=args.atol, method=method)  # warm-up
-            t_ours, traj = timed(integrate_effective, a, W, u, t_end, rtol=args.rtol, atol=args.atol,
-                                 method=method, repeat=3)
+            def ours(method=method, t_end=t_end, a=a, W=W, u=u):
+                return integrate_effective(a, W, u, t_end, rtol=args.rtol, atol=args.atol, method=method)
+
+            traj = ours()  # also the warm-up (cache load)
             for name, rhs in baselines.items():
-                t_ref, ref = timed(solve_ivp, rhs, (0.0, t_end), y0, method=method, rtol=args.rtol, atol=args.atol)
+                def theirs(rhs=rhs, method=method, t_end=t_end, y0=y0):
+                    return solve_ivp(rhs, (0.0, t_end), y0, method=method, rtol=args.rtol, atol=args.atol)
+
+                ref = theirs()
+                t_ours, t_ref = interleaved_medians([ours, theirs], args.repeat)
                 diff = np.abs(traj.y[-1] - ref.y[:, -1]).max() / np.abs(ref.y[:, -1]).max()
                 rows.append((method, name, t_ours, t_ref, traj.n_steps, ref.t.size - 1, diff))
         print(f"  system {k + 1}/{args.systems}", file=sys.stderr, end="\r")
@@ -89,8 +103,15 @@ def ensemble(rng, k: int = 64, m: int = 5) -> None:
     y0s = 0.1 * rng.standard_normal((k, 2 * m + m * m))
     t_eval = np.linspace(0.0, 1.0, 11)
     integrate_ensemble(widths, y0s[:2], 1.0, t_eval=t_eval)
-    t_loop, loop = timed(lambda: [integrate_model(widths, y, 1.0, t_eval=t_eval).y for y in y0s], repeat=3)
-    t_ens, ens = timed(integrate_ensemble, widths, y0s, 1.0, t_eval=t_eval, repeat=3)
+
+    def run_loop():
+        return [integrate_model(widths, y, 1.0, t_eval=t_eval).y for y in y0s]
+
+    def run_ensemble():
+        return integrate_ensemble(widths, y0s, 1.0, t_eval=t_eval)
+
+    loop, ens = run_loop(), run_ensemble()
+    t_loop, t_ens = interleaved_medians([run_loop, run_ensemble], 3)
     same = all(np.array_equal(a, b) for a, b in zip(loop, ens.y))
     print(f"ensemble of {k} systems (m1 = m2 = {m}), {numba.get_num_threads()} threads: loop {1e3 * t_loop:.1f} ms, "
           f"integrate_ensemble {1e3 * t_ens:.1f} ms, speed-up {t_loop / t_ens:.1f}x, identical results: {same}")

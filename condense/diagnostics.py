@@ -39,7 +39,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from condense.figures._plotting import cosine_matrix, leading_eigenvector_order, mean_abs_offdiagonal
+from condense.figures._plotting import cosine_matrix, leading_eigenvector_order
+from verify.measures import row_concentration
 
 __all__ = [
     "DEFAULT_DELTA",
@@ -52,6 +53,8 @@ __all__ = [
     "layer_measures",
     "final_stage_closeness",
     "escape_measures",
+    "network_with_biases",
+    "snapshot_losses",
     "diagnose",
 ]
 
@@ -130,7 +133,8 @@ def effective_rank(matrix) -> float:
 
 def layer_measures(snapshots: Sequence[Sequence[np.ndarray]], *, delta: float = DEFAULT_DELTA, progress=None) -> list[dict]:
     r"""Per layer (input to output) the measures along the snapshots: ``"orientations"``,
-    ``"largest_share"``, ``"mean_abs_cos"`` (mean :math:`|D_{ij}|`, :math:`i \ne j`; hidden layers
+    ``"largest_share"``, ``"mean_abs_cos"`` (mean :math:`|D_{ij}|`, :math:`i \ne j`,
+    :func:`verify.measures.row_concentration`; hidden layers
     only, ``None`` for the output layer), ``"effective_rank"`` and ``"rd"`` (lists, one per snapshot)."""
     from numerics.two_layer import relative_distance
 
@@ -146,7 +150,7 @@ def layer_measures(snapshots: Sequence[Sequence[np.ndarray]], *, delta: float = 
                 clusters = condensed_orientations(w, delta)
                 entry["orientations"].append(clusters.count)
                 entry["largest_share"].append(clusters.largest_share)
-                entry["mean_abs_cos"].append(mean_abs_offdiagonal(cosine_matrix(w)))
+                entry["mean_abs_cos"].append(row_concentration(w))
             else:
                 entry["orientations"].append(None)
                 entry["largest_share"].append(None)
@@ -228,37 +232,85 @@ def escape_measures(X, y, steps, snapshots, *, activation, lr: float | None, los
     return result
 
 
+def network_with_biases(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None] | None, y) -> tuple[list, np.ndarray]:
+    r"""``(weights, y)`` in the general layout of :func:`numerics.training.parse_network`
+    (``[W1, b1, W2, ..., A, bL]``, each bias after its matrix): an output bias with one output
+    needs ``A`` as a ``(1, m)`` matrix and ``y`` as ``(n, 1)``."""
+    y = np.asarray(y, dtype=float)
+    if biases is None or all(b is None for b in biases):
+        return list(weights), y
+    out: list[np.ndarray] = []
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        last = k == len(weights) - 1
+        if last and b is not None and np.ndim(w) == 1:
+            w, y = np.asarray(w)[None, :], (y[:, None] if y.ndim == 1 else y)
+        out.append(np.asarray(w))
+        if b is not None:
+            out.append(np.asarray(b))
+    return out, y
+
+
+def snapshot_losses(X, y, snapshots, biases, activation) -> np.ndarray:
+    r""":math:`R = \frac1{2n}\sum_i\|f(x_i) - y_i\|^2` at every snapshot (:func:`numerics.training.risk`,
+    biases and vector outputs included)."""
+    from numerics.training import risk
+
+    values = []
+    for k, snapshot in enumerate(snapshots):
+        weights, targets = network_with_biases(snapshot, None if biases is None else biases[k], y)
+        values.append(risk(X, targets, weights, activation))
+    return np.asarray(values)
+
+
 def diagnose(steps, snapshots, X=None, y=None, *, activation: str | None = None, lr: float | None = None,
              loss: np.ndarray | None = None, snapshot_loss: np.ndarray | None = None, has_bias: bool = False,
-             delta: float = DEFAULT_DELTA, progress=None) -> dict:
+             biases=None, delta: float = DEFAULT_DELTA, progress=None) -> dict:
     """Every measure of the module docstring for one run, as a JSON-ready dict: ``"layers"``
     (:func:`layer_measures`), ``"final_stage"`` (depth 3, one output, with data; else ``None``),
-    ``"escape"`` (:func:`escape_measures`; ``None`` without data and activation) and ``"notes"``
-    (why a part was left out)."""
+    ``"escape"`` (:func:`escape_measures`; ``None`` without data and activation, or for a network
+    with biases or vector outputs, where ``"loss"`` then holds the loss at the snapshots and its
+    first halving) and ``"notes"`` (why a part was left out). ``biases``: per snapshot, the
+    layers' biases (``None`` entries for none), as :attr:`condense.runs.Run.biases`."""
     steps = np.asarray(steps, dtype=np.int64)
     notes: list[str] = []
     result: dict[str, Any] = {"steps": [int(s) for s in steps], "delta": delta, "depth": len(snapshots[0]),
                               "layers": layer_measures(snapshots, delta=delta, progress=progress),
-                              "final_stage": None, "escape": None, "notes": notes}
+                              "final_stage": None, "escape": None, "loss": None, "notes": notes}
     scalar = np.ndim(snapshots[0][-1]) == 1
     if X is None:
-        notes.append("no data: the final-stage closeness and the plateau escape need the data (give --data)")
+        notes.append("no data: the loss, the final-stage closeness and the plateau escape need the data (give --data)")
         return result
     if X.shape[1] != np.shape(snapshots[0][0])[1]:
         raise ValueError(f"--data: the data have d = {X.shape[1]} inputs, the run's first layer takes {np.shape(snapshots[0][0])[1]}")
-    if not scalar or np.ndim(y) != 1:
-        notes.append("vector outputs: the final-stage closeness and the escape prediction are for one output")
-        return result
-    from numerics.data import data_direction
+    plain = scalar and np.ndim(y) == 1 and not has_bias
+    if scalar and np.ndim(y) == 1 and len(snapshots[0]) == 3:
+        from numerics.data import data_direction
 
-    _, v = data_direction(X, y)
-    if len(snapshots[0]) == 3:
+        _, v = data_direction(X, y)
         result["final_stage"] = final_stage_closeness(snapshots, v)
-    if has_bias:
-        notes.append("the run has non-zero biases: the escape prediction and the loss are for networks without biases")
-    elif activation is None:
-        notes.append("no activation: the plateau escape needs it (give --activation or run.json 'activation')")
-    else:
+    if activation is None:
+        notes.append("no activation: the loss and the plateau escape need it (give --activation or run.json 'activation')")
+    elif plain:
         result["escape"] = escape_measures(X, y, steps, snapshots, activation=activation, lr=lr, loss=loss,
                                            snapshot_loss=snapshot_loss)
+    else:
+        from numerics import observed_escape_iteration
+
+        what = "non-zero biases" if has_bias else "vector outputs"
+        notes.append(f"the run has {what}: the plateau-escape prediction is for one output without biases; "
+                     "the loss and its first halving are reported")
+        if loss is not None:
+            observed = observed_escape_iteration(loss)
+            result["loss"] = {"source": "stored loss per iteration (run.json)", "observed": observed,
+                              "observed_after": None if observed is None else observed - 1, "values": None}
+        else:
+            values = snapshot_loss if snapshot_loss is not None else snapshot_losses(X, y, snapshots, biases, activation)
+            j = observed_escape_iteration(values)
+            result["loss"] = {"source": "loss stored in the snapshots" if snapshot_loss is not None
+                              else "loss recomputed from the snapshots and the data",
+                              "observed": None if j is None else int(steps[j]),
+                              "observed_after": None if j is None else int(steps[j - 1]),
+                              "values": [float(x) for x in values]}
+    if not scalar and np.ndim(y) == 1:
+        notes.append("the final-stage closeness is for one output")
     return result

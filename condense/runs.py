@@ -30,7 +30,7 @@ Layers are ordered by the number in their name (natural order: ``fc2`` < ``fc10`
 do not share one pattern with distinct numbers (``encoder``, ``head``) need an explicit order,
 ``layers=["encoder", "head"]`` (module names without ``.weight``/``/kernel``). Zero-dimensional
 entries named ``step`` or ``loss`` are read as the snapshot's step and loss.  Biases are kept in
-:attr:`Run.biases` (condense's networks have none; measures use the weights only).
+:attr:`Run.biases` (the loss is recomputed with them; the layer measures use the weights).
 
 Everything that does not fit raises ``ValueError`` naming the file and the tensor: an unreadable
 or corrupt file, an unrecognised tensor name, names of two conventions in one file, two tensors for

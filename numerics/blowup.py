@@ -46,6 +46,7 @@ from numerics.display import BlowupDisplay
 
 from numerics import _validate
 from numerics import kernels
+from numerics.integrate import _depth3, _shapes
 from numerics.kernels import MONITOR_SIG, chain_params, projected_field_p, state_shapes
 from numerics.rk import (
     STATUS_MAX_STEPS,
@@ -133,17 +134,74 @@ class BlowupResult(BlowupDisplay):
 
 def _power(r0: float, k: int) -> float:
     r""":math:`r_0^k` as a float that saturates to ``inf`` / ``0`` instead of raising
-    ``OverflowError`` (Python's ``float ** int`` raises where NumPy saturates)."""
-    with np.errstate(over="ignore", under="ignore", divide="ignore"):
-        return float(np.float64(r0) ** k)
+    ``OverflowError`` (Python's ``float ** int`` raises where NumPy saturates; both are C ``pow``)."""
+    try:
+        return float(r0) ** k
+    except OverflowError:
+        return math.inf
+    except ZeroDivisionError:  # 0.0 ** (negative k)
+        return math.inf
 
 
 def _norm(y: np.ndarray) -> float:
-    r""":math:`\|y\|_2` without overflow or underflow of the squares (scaled by :math:`\max|y_i|`)."""
-    peak = float(np.max(np.abs(y)))
+    r""":math:`\|y\|_2` without overflow or underflow of the squares (scaled by :math:`\max|y_i|`);
+    ``inf`` when the norm itself exceeds the float range (see :func:`_direction`)."""
+    peak = float(np.abs(y).max())
     if peak == 0.0 or not math.isfinite(peak):
         return peak
-    return peak * float(np.linalg.norm(y / peak))
+    return peak * _l2(y / peak)
+
+
+def _l2(x: np.ndarray) -> float:
+    r""":math:`\|x\|_2` of a 1-d float array as ``np.linalg.norm`` computes it (``sqrt(x.dot(x))``,
+    the same bits) without its Python-level dispatch."""
+    return math.sqrt(x.dot(x))
+
+
+def _direction(y: np.ndarray, r0: float) -> tuple[np.ndarray, float]:
+    r""":math:`\theta_0 = y/\|y\|` and :math:`\|y\|^{-1}`, also when :math:`\|y\|` overflows
+    (finite entries near the float maximum): then ``y`` is normalized by :math:`\max|y_i|` first
+    and :math:`\|y\|^{-1} = \max|y_i|^{-1}\,\|y/\max|y_i|\|^{-1}`."""
+    if math.isfinite(r0):
+        return y / r0, 1.0 / r0
+    peak = float(np.max(np.abs(y)))
+    unit = y / peak
+    nrm = _l2(unit)
+    return unit / nrm, (1.0 / peak) / nrm
+
+
+def _ratio_text(spread: float) -> str:
+    return f"{1 / spread:.3g}" if spread > 1e-300 else "above 1e300"
+
+
+def _factor_spread(theta: np.ndarray, widths: tuple[int, ...]) -> float:
+    r"""Smallest over largest size (largest entry in absolute value) of the nonzero factors
+    :math:`(a, W^{L-1}, \dots, u)` of :math:`\theta` (1 for comparable factors)."""
+    peaks = np.maximum.reduceat(np.abs(theta), _factor_offsets(widths))
+    nonzero = peaks[peaks > 0.0]
+    return float(nonzero.min() / nonzero.max()) if nonzero.size else 1.0
+
+
+@functools.lru_cache(maxsize=256)
+def _factor_offsets(widths: tuple[int, ...]) -> np.ndarray:
+    sizes = [int(np.prod(shape)) for shape in state_shapes(widths)]
+    return np.cumsum([0] + sizes[:-1])
+
+
+@functools.lru_cache(maxsize=256)
+def _params_template(widths: tuple[int, ...], rtol: float, dim: int) -> np.ndarray:
+    p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE,
+                                    STILL_TOLERANCE_MINIMUM * math.sqrt(dim)))
+    p.flags.writeable = False
+    return p
+
+
+#: factors of theta0 whose norms differ by more than this ratio get an absolute tolerance scaled
+#: down with them (see _blowup_flat)
+_SPREAD_RESOLVED = 1e-6
+#: below this ratio the small factors of theta0 are not representable next to the large one with
+#: an absolute tolerance whose scaled error norm stays finite: refused with a ValueError
+_SPREAD_LIMIT = 1e-130
 
 
 def bounds(r0: float, e_theta: float, depth: int) -> tuple[float, float | None]:
@@ -168,7 +226,7 @@ def _result(t_star, lower, upper, theta, lam, blew_up, widths, **diag) -> Blowup
         rate=None if lam is None else float(lam),
         blew_up=bool(blew_up),
         diagnostics={"widths": widths, **diag},
-        shapes=state_shapes(widths),
+        shapes=_shapes(widths),
     )
 
 
@@ -178,13 +236,18 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
     base = {"depth": depth, "r0": r0, "method": method, "rtol": rtol}
     if r0 == 0.0:
         return _result(math.inf, math.inf, None, None, None, False, widths, reason="y0 = 0 is an equilibrium", **base)
-    theta0 = y0 / r0
-    p = chain_params(widths, slots=(1e-2 * rtol, max(math.sqrt(rtol) * 0.1, 1e-9), STILL_TOLERANCE,
-                                    STILL_TOLERANCE_MINIMUM * math.sqrt(y0.shape[0])))
-    z0 = np.concatenate([theta0, [0.0, 0.0]])
+    theta0, inv_r0 = _direction(y0, r0)
+    p = _params_template(widths, rtol, y0.shape[0]).copy()
+    z0 = np.zeros(theta0.shape[0] + 2)
+    z0[:-2] = theta0
     f0 = np.empty_like(z0)
     e_theta = float(projected_field_p(z0, f0, p))
-    lower, upper = bounds(r0, e_theta, depth)
+    if math.isfinite(r0):
+        lower, upper = bounds(r0, e_theta, depth)
+    else:  # ||y0|| overflows: the same bounds written with 1/||y0||
+        inv_power = _power(inv_r0, depth - 2)
+        lower = depth ** (depth / 2 - 1) / (depth - 2) * inv_power
+        upper = inv_power * e_theta ** (-(depth - 2) / depth) / (depth - 2) if e_theta > 0 else None
     base["E0"] = e_theta * _power(r0, depth) if e_theta else 0.0
     if depth == 2:
         return _result(
@@ -193,25 +256,43 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
             "exponentially and never blow up in finite time",
             **base,
         )
-    grad_norm = float(np.linalg.norm(f0[:-2] + depth * e_theta * theta0))
-    if grad_norm == 0.0:
+    grad = f0[:-2] + depth * e_theta * theta0
+    if not grad.any():  # F(theta0) = 0 (tested entrywise: its squares may underflow)
         return _result(
             math.inf, lower, upper, None, None, False, widths,
             reason="y0 is an equilibrium: F(y0) = 0, the flow stays at y0", **base,
         )
-    res = solve(kernels.projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=1e-3 * rtol,
+    atol = 1e-3 * rtol
+    spread = _factor_spread(theta0, widths) if depth > 2 else 1.0
+    if spread < _SPREAD_RESOLVED:
+        # Factors of very different sizes (e.g. a huge a with W, u of order 1): the small factors
+        # of theta0 grow by many orders of magnitude while the flow leaves the saddle near
+        # theta0, and an absolute tolerance of 1e-3 rtol would not resolve them (the computed T*
+        # was 6x too large for (a, w, u) = (1.3e100, 0.7, 0.9)); scale it down with them.
+        if spread < _SPREAD_LIMIT:
+            raise ValueError(
+                f"a, W, u: the factors of y0 differ in size by a factor {_ratio_text(spread)} > "
+                f"{1 / _SPREAD_LIMIT:.0e}: on the unit sphere the small factors (and E(y0/||y0||)) "
+                "fall below what double precision resolves next to the large one, so the "
+                "blow-up time cannot be computed reliably (refused rather than reported as "
+                "'no blow-up'; by homogeneity rescaling y0 does not help)"
+            )
+        atol = atol * spread
+    base["atol"] = atol
+    res = solve(kernels.projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=atol,
                 max_steps=_MAX_STEPS, monitor=_blowup_monitor())
     dim = y0.shape[0]
     z, f = res.y_final, res.f_final
-    theta = z[:dim] / np.linalg.norm(z[:dim])
+    z_norm = _l2(z[:dim])
+    theta = z[:dim] / z_norm
     lam = float(f[dim])
-    resid = float(np.linalg.norm(f[:dim]))
+    resid = _l2(f[:dim])
     base.update(
         steps=res.n_accepted, rejected=res.n_rejected, nfev=res.nfev, s_end=res.t_final,
         residual=resid, log_r_end=float(z[dim]), solver_status=res.status,
-        sphere_drift=abs(float(np.linalg.norm(z[:dim])) - 1.0),
+        sphere_drift=abs(z_norm - 1.0),
     )
-    scale = _power(r0, -(depth - 2))
+    scale = _power(r0, -(depth - 2)) if math.isfinite(r0) else _power(inv_r0, depth - 2)
     if res.status == STATUS_MONITOR and res.monitor_code == _CODE_BLOWUP:
         tail = float(f[dim + 1]) / ((depth - 2) * lam)
         t_theta = float(z[dim + 1]) + tail
@@ -242,9 +323,15 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
 
 
 def _check_method(method: str) -> str:
-    from numerics.rk import get_tableau
+    from numerics.rk import TABLEAUS, get_tableau
 
-    return get_tableau(method).name
+    return method if method in TABLEAUS else get_tableau(method).name
+
+
+def _check_rtol(rtol) -> float:
+    if type(rtol) is float and 1e-14 <= rtol <= 1e-3:
+        return rtol
+    return _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
 
 
 def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> BlowupResult:
@@ -258,8 +345,8 @@ def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> Blow
     measure-zero stable sets of the minimum and of the saddles) give ``blew_up=False``,
     ``t_star=inf`` and a reason in ``diagnostics["reason"]``.
     """
-    y0, (m1, m2) = _validate.depth3_state(a, W, u)
-    rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
+    y0, (m1, m2) = _depth3(a, W, u)
+    rtol = _check_rtol(rtol)
     return _blowup_flat(y0, (m1, m2), rtol, _check_method(method))
 
 
@@ -272,7 +359,7 @@ def blowup_time_deep(factors, *, rtol: float = 1e-12, method: str = "DOP853") ->
     linear and never blows up: ``blew_up=False``, ``t_star=inf``.
     """
     y0, widths = _validate.factors_state(factors)
-    rtol = _validate.real_number(rtol, "rtol", low=1e-14, high=1e-3)
+    rtol = _check_rtol(rtol)
     return _blowup_flat(y0, widths, rtol, _check_method(method))
 
 

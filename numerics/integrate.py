@@ -20,6 +20,7 @@ default). A solution that blows up before ``t_end`` ends with status ``-1`` (ste
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -91,7 +92,18 @@ class Trajectory(TrajectoryDisplay):
         return np.linalg.norm(self.y, axis=1)
 
 
+def _is_real(x) -> bool:
+    return type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
 def _options(t_end, rtol, atol, method, t_eval, max_norm, event, event_direction, max_steps):
+    if (_is_real(t_end) and 0.0 < t_end < math.inf and _is_real(rtol) and 1e-14 <= rtol <= 0.5
+            and _is_real(atol) and 0.0 <= atol < math.inf and t_eval is None and max_norm is None
+            and event is None and event_direction == 0.0 and method in _METHOD_NAMES
+            and type(max_steps) is int and max_steps >= 1):
+        # the common case, the same checks in fewer steps (the general path gives the messages)
+        return dict(t_end=float(t_end), rtol=float(rtol), atol=float(atol), method=_METHOD_NAMES[method],
+                    t_eval=None, max_norm=math.inf, event=None, event_direction=0.0, max_steps=max_steps)
     t_end = _validate.real_number(t_end, "t_end", low=0.0, low_open=True)
     if not math.isfinite(t_end):
         raise ValueError("t_end: expected a finite time > 0")
@@ -107,6 +119,37 @@ def _options(t_end, rtol, atol, method, t_eval, max_norm, event, event_direction
         raise ValueError(f"max_steps: expected an int >= 1, got {max_steps!r}")
     return dict(t_end=t_end, rtol=rtol, atol=atol, method=method, t_eval=grid, max_norm=max_norm,
                 event=event_c, event_direction=event_direction, max_steps=int(max_steps))
+
+
+_METHOD_NAMES = {"DOP853": "DOP853", "RK45": "RK45", "dop853": "DOP853", "rk45": "RK45"}
+
+
+@functools.lru_cache(maxsize=256)
+def _chain_template(widths: tuple) -> np.ndarray:
+    p = chain_params(widths)
+    p.flags.writeable = False
+    return p
+
+
+def _chain_params(widths: tuple) -> np.ndarray:
+    """A fresh :func:`numerics.kernels.chain_params` vector (the driver writes its workspace)."""
+    return _chain_template(widths).copy()
+
+
+_shapes = functools.lru_cache(maxsize=256)(state_shapes)
+
+
+def _depth3(a, W, u):
+    """:func:`numerics._validate.depth3_state`, with a shortcut for what most calls pass (1-d, 2-d,
+    1-d float64 arrays of matching shapes): one concatenation and one finiteness test."""
+    if (type(a) is np.ndarray and type(W) is np.ndarray and type(u) is np.ndarray
+            and a.dtype == np.float64 and W.dtype == np.float64 and u.dtype == np.float64
+            and a.ndim == 1 and u.ndim == 1 and W.ndim == 2 and a.size and u.size
+            and W.shape == (a.shape[0], u.shape[0])):
+        y0 = np.concatenate((a, W.ravel(), u))
+        if np.isfinite(y0).all():
+            return y0, (u.shape[0], a.shape[0])
+    return _validate.depth3_state(a, W, u)
 
 
 def _run(field_c, p, y0, shapes, opts, event_terminal) -> Trajectory:
@@ -142,9 +185,9 @@ def integrate_effective(
     ``max_norm``: stop where :math:`\|y\|_2` reaches it; ``event``: ``@njit`` ``g(t, y)``,
     zero crossings in ``direction`` (``>0`` upward, ``<0`` downward, 0 both).
     """
-    y0, (m1, m2) = _validate.depth3_state(a, W, u)
+    y0, widths = _depth3(a, W, u)
     opts = _options(t_end, rtol, atol, method, t_eval, max_norm, event, event_direction, max_steps)
-    return _run(kernels.chain_field_c, chain_params((m1, m2)), y0, state_shapes((m1, m2)), opts, bool(event_terminal))
+    return _run(kernels.chain_field_c, _chain_params(widths), y0, _shapes(widths), opts, bool(event_terminal))
 
 
 def integrate_model(
@@ -242,6 +285,20 @@ def _ensemble_rows(field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_sta
         steps[k] = res[7]
 
 
+def _rows_on_this_thread(args, start: int, stride: int) -> None:
+    """The rows ``start, start + stride, ...`` of an ensemble, one driver call each (no compiled
+    caller of the driver: a first ensemble compiles nothing beyond what integrate_effective does)."""
+    (field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages, error_order, kind, t_eval, max_norm,
+     max_steps, out, status, steps) = args
+    q = p.copy()  # private workspace of this thread
+    for k in range(start, y0s.shape[0], stride):
+        res = rk_solve(field, 0, 0, q, 0.0, y0s[k], t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages,
+                       error_order, kind, t_eval, False, 0.0, True, max_norm, max_steps, 0.0)
+        out[k, : res[3]] = res[2]
+        status[k] = res[0]
+        steps[k] = res[7]
+
+
 @nb.njit(cache=True, parallel=True)
 def _ensemble_prange(field, p, y0s, t_end, rtol, atol, A, B, C, E, E3, P, D, n_stages, error_order, kind, t_eval,
                      max_norm, max_steps, out, status, steps, start, stride):
@@ -289,12 +346,12 @@ def integrate_ensemble(
     if backend == "prange":
         _ensemble_prange(*args, 0, 1)
     elif n_threads == 1:
-        _ensemble_rows(*args, 0, 1)
-    else:  # one GIL-free compiled loop per thread over rows t, t + T, t + 2T, ...
+        _rows_on_this_thread(args, 0, 1)
+    else:  # rows t, t + T, t + 2T, ... per thread; the driver releases the GIL while it integrates
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
-            list(pool.map(lambda t: _ensemble_rows(*args, t, n_threads), range(n_threads)))
+            list(pool.map(lambda t: _rows_on_this_thread(args, t, n_threads), range(n_threads)))
     return EnsembleResult(grid, out, status, steps, state_shapes(widths))
 
 

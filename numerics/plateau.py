@@ -35,6 +35,12 @@ c^{L-1} a^\top W^{L-1}\cdots W^1 x`, and to leading order gradient flow on :math
   :math:`\eta \to 0`).  When the best fit along
   :math:`v` cannot reach the fraction :math:`\phi` the prediction is the time at which
   :math:`b = b^*/2` (``details["target"] = "half of b*"``).
+
+General networks (several outputs, biases, one activation per layer; layout of
+:func:`numerics.training.parse_network`) go through :func:`_predict_general`: the leading path of the
+linearized network gives the order :math:`q` and a chain energy (deep matrix factorization
+energy) whose blow-up time (:math:`q \ge 3`) or linear-flow rate (:math:`q = 2`) gives the
+escape; an output bias first fits :math:`\bar y`, and the plateau is predicted from the centred data.
 """
 
 from __future__ import annotations
@@ -68,6 +74,11 @@ class EscapePrediction:
     :math:`c = \sigma'(0)`, ``time_scale`` :math:`|c|^{L-1}\varepsilon^{L-2}\|v'\|` (so
     :math:`t = \tau/` ``time_scale``), ``lr``, ``method`` (``"blow-up"`` or ``"linear"``),
     ``blowup`` (the :class:`numerics.blowup.BlowupResult`, depth ≥ 3), ``details``.
+    For general networks ``reduced_state`` is the normalized chain ``[F, W^{k+1}, ..., A]``,
+    ``slope`` the product :math:`C` of the :math:`\sigma_j'(0)` along the leading path,
+    ``v_prime_norm`` :math:`\|M'\|_2`, ``blowup`` a
+    :class:`numerics.matrix_factorization.FactorizationBlowup`, and ``details`` has
+    ``leading_term``, ``leading_order``, ``plateau_loss`` and, with an output bias, ``output_bias``.
     """
 
     iteration: float

@@ -308,6 +308,7 @@ def _dop853() -> ButcherTableau:
 
 TABLEAUS: dict[str, ButcherTableau] = {"RK45": _rk45(), "DOP853": _dop853()}
 METHODS = tuple(TABLEAUS)
+_TABLEAU_ARGS = {name: tab.as_tuple() for name, tab in TABLEAUS.items()}
 
 
 def get_tableau(method: str) -> ButcherTableau:
@@ -390,13 +391,19 @@ def _call_monitor(typingctx, addr, t, y, f, p):
 
 def address_of(cfunc, signature, argument: str) -> int:
     """The C address of a ``numba.cfunc`` compiled with ``signature`` (checked: the driver calls
-    it through a fixed function-pointer type, so a wrong signature must never reach it)."""
+    it through a fixed function-pointer type, so a wrong signature must never reach it). The
+    checked address is remembered on the object, so later calls cost one attribute look-up."""
+    checked = getattr(cfunc, "_condense_checked", None)
+    if checked is not None and checked[0] is signature:
+        return checked[1]
     sig = getattr(cfunc, "_sig", None)
     if not hasattr(cfunc, "address") or sig is None:
         raise TypeError(f"{argument}: expected a numba.cfunc with signature {signature}, got {type(cfunc).__name__}")
     if sig != signature:
         raise TypeError(f"{argument}: expected a numba.cfunc with signature {signature}, got one with {sig}")
-    return int(cfunc.address)
+    address = int(cfunc.address)
+    cfunc._condense_checked = (signature, address)
+    return address
 
 
 def make_event(g) -> object:
@@ -920,7 +927,7 @@ def solve(
     ``field``, ``event``, ``monitor``: ``numba.cfunc`` objects with the signatures
     :data:`numerics.kernels.FIELD_SIG`, ``EVENT_SIG``, ``MONITOR_SIG`` (``event``/``monitor``
     may be None); the driver receives their addresses (:func:`address_of`)."""
-    tab = get_tableau(method)
+    tab = _TABLEAU_ARGS[method] if method in _TABLEAU_ARGS else get_tableau(method).as_tuple()
     t_eval = _EMPTY if t_eval is None else c_array(t_eval)
     out = rk_solve(
         address_of(field, FIELD_SIG, "field"),
@@ -932,7 +939,7 @@ def solve(
         float(t_end),
         float(rtol),
         float(atol),
-        *tab.as_tuple(),
+        *tab,
         t_eval,
         event is not None,
         float(event_direction),
@@ -951,5 +958,7 @@ _EMPTY = np.empty(0)
 def c_array(x) -> np.ndarray:
     """``x`` as a writable C-contiguous float64 array: the one array type the driver is compiled
     for (a read-only array would be a second specialization)."""
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.flags.c_contiguous and x.flags.writeable:
+        return x
     arr = np.ascontiguousarray(x, dtype=np.float64)
     return arr if arr.flags.writeable else arr.copy()

@@ -149,7 +149,7 @@ def test_wrong_balance_law_is_refuted_with_a_drifting_state():
     model = theory.reduced_model((3, 2))
     result = cj.conserved("norm(a)**2 - 2*norm(u)**2", model)
     assert result.status == "refuted"
-    assert result.derivative != 0
+    assert result.details["derivative_over_energy"] == -2.0  # d||F||^2/dtau = 2E for every factor
     a, W, u = (np.asarray(result.counterexample[k], dtype=float) for k in ("a", "W", "u"))
     t_star = numerics.blowup_time(a, W, u).t_star
     traj = numerics.integrate_effective(a, W, u, 0.5 * t_star)
@@ -189,7 +189,13 @@ def test_bad_claims_raise_naming_the_problem(text, fragment):
         cj.inequality(text, examples=1)
 
 
-def test_bad_budget_and_seed():
+def test_bad_budget_seed_and_over():
+    with pytest.raises(TypeError, match="over"):
+        cj.inequality("t_star <= upper", over=3)
+    with pytest.raises(TypeError, match="over"):
+        cj.sharpness("t_star", "upper", over=[])
+    with pytest.raises(TypeError, match="claim"):
+        cj.inequality(42)
     with pytest.raises(ValueError, match="examples"):
         cj.inequality("t_star <= upper", examples=0)
     with pytest.raises(ValueError, match="seed"):
@@ -205,6 +211,16 @@ def test_blowup_rate_sqrt3_is_consistent_and_a_wrong_constant_refuted():
     assert good.status == "consistent"
     assert abs(good.limit_constant - math.sqrt(3)) < 1e-6 and abs(good.exponent + 1) < 1e-3
     assert cj.rate("norm", "blowup", case=case, expected=(-1.0, 2.0)).status == "refuted"
+
+
+def test_depth_four_blowup_rate_is_sqrt2_over_root_gap():
+    # depth L: ||y|| ~ ((L-2) lambda (T* - tau))^(-1/(L-2)), lambda = L^(1-L/2): at L = 4, sqrt(2/(T* - tau))
+    rng = np.random.default_rng(3)
+    case = cj.make_case([np.abs(rng.normal(size=2)), np.abs(rng.normal(size=(3, 2))),
+                         np.abs(rng.normal(size=(2, 3))), np.abs(rng.normal(size=2))])
+    result = cj.rate("norm", "blowup", case=case)
+    assert result.expected_exponent == -0.5 and abs(result.expected_constant - math.sqrt(2)) < 1e-15
+    assert result.status == "consistent" and abs(result.limit_constant - math.sqrt(2)) < 1e-6
 
 
 def test_rate_of_an_exact_power_law():
@@ -265,3 +281,13 @@ def test_a_search_inside_a_users_given_test_is_independent_of_it(seed):
     assert inner.status == "refuted" and inner.counterexample.t_star > 1 / inner.counterexample.r0
     again = cj.inequality("t_star <= 1/r0", seed=seed, examples=60)
     assert again.counterexample.describe() == inner.counterexample.describe()
+
+
+def test_an_unbounded_ratio_is_reported_as_approached_in_a_limit():
+    # T* r0 >= sqrt(3) always, and T* r0 -> infinity as the state approaches one that never blows
+    # up (here a -> 0 with E0 -> 0): no finite state attains the supremum
+    result = cj.sharpness("t_star", "1/r0", examples=60, polish=1, max_evaluations=300)
+    assert result.status == "refuted" and result.best > 100 * math.sqrt(3)
+    assert result.looks == "approached"
+    case = result.attained_at
+    assert min(np.linalg.norm(f) for f in case.factors) < 1e-6 * case.r0

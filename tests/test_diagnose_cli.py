@@ -10,9 +10,8 @@ from safetensors.numpy import save_file
 import numerics
 from condense.cli import main
 from condense.diagnostics import condensed_orientations, effective_rank
-from condense.figures._plotting import mean_abs_offdiagonal, cosine_matrix
 from numerics.data import data_direction, make_dataset
-from verify.measures import final_stage_fraction, final_stage_weighted
+from verify.measures import final_stage_fraction, final_stage_weighted, row_concentration
 
 LR = 0.05
 EPSILON = 1e-3
@@ -48,9 +47,9 @@ def diagnose(folder, out, *extra):
 @pytest.fixture(scope="module")
 def diagnoses(trained):
     _, _, _, root = trained
-    torch = diagnose(root / "torch", root / "out_torch")
+    torch = diagnose(root / "torch", root / "out_torch", "--heatmaps", "2")
     flax = diagnose(root / "flax", root / "out_flax", "--data", "digits", "--classes", "0,1",
-                    "--activation", "tanh", "--lr", str(LR))
+                    "--activation", "tanh", "--lr", str(LR), "--heatmaps", "1")
     return torch, flax
 
 
@@ -65,7 +64,7 @@ def test_layer_measures_equal_those_of_the_in_memory_weights(trained, diagnoses)
                 W, W0 = snapshot[k], history.snapshots[0][k]
                 assert layers[k]["orientations"][j] == condensed_orientations(W).count
                 assert layers[k]["effective_rank"][j] == pytest.approx(effective_rank(W), rel=1e-12)
-                assert layers[k]["mean_abs_cos"][j] == pytest.approx(mean_abs_offdiagonal(cosine_matrix(W)), rel=1e-12)
+                assert layers[k]["mean_abs_cos"][j] == pytest.approx(row_concentration(W), rel=1e-12)
                 assert layers[k]["rd"][j] == pytest.approx(np.linalg.norm(W - W0) / np.linalg.norm(W0), rel=1e-12, abs=1e-15)
             a, a0 = snapshot[2], history.snapshots[0][2]
             assert layers[2]["rd"][j] == pytest.approx(np.linalg.norm(a - a0) / np.linalg.norm(a0), rel=1e-12, abs=1e-15)
@@ -145,3 +144,23 @@ def test_bad_input_exits_2_with_one_line(trained, tmp_path, capsys):
     assert main(["diagnose", str(corrupt), "--out", str(tmp_path / "o6")]) == 2
     assert "step_0.safetensors" in capsys.readouterr().err
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o6").exists()
+
+
+def test_biases_and_vector_outputs_loss_equals_the_trainers(tmp_path):
+    """A run with biases and three outputs (condense's trainer, general layout) saved in PyTorch naming:
+    the loss diagnose recomputes at the snapshots is the trainer's loss at those steps."""
+    X, Y = make_dataset("wine", target="onehot")
+    rng = np.random.default_rng(3)
+    weights = [0.3 * rng.standard_normal((8, 13)), 0.1 * rng.standard_normal(8),
+               0.3 * rng.standard_normal((3, 8)), 0.1 * rng.standard_normal(3)]
+    history = numerics.train_network(X, Y, weights, activation="tanh", lr=0.1, steps=200, record_every=50)
+    assert not history.diverged
+    for step, (W1, b1, A, b2) in zip(history.record_steps, history.snapshots):
+        save_file({"fc1.weight": W1, "fc1.bias": b1, "fc2.weight": A, "fc2.bias": b2},
+                  str(tmp_path / f"step_{step}.safetensors"))
+    result = diagnose(tmp_path, tmp_path / "out", "--data", "wine", "--target", "onehot", "--activation", "tanh")
+    recorded = history.record_steps[history.record_steps < len(history.loss)]
+    assert result["steps"][: len(recorded)] == recorded.tolist()
+    np.testing.assert_allclose(result["loss"]["values"][: len(recorded)], history.loss[recorded], rtol=1e-12)
+    assert result["escape"] is None and any("biases" in note for note in result["notes"])
+    assert result["loss"]["values"][-1] < result["loss"]["values"][0]  # it trained

@@ -1,6 +1,6 @@
 """Symbolic theory of condensation (SymPy only). See README "Public API" and docs/theory.md.
 
-Submodules: :mod:`theory.activations`, :mod:`theory.reduced`, :mod:`theory.effective`
+Submodules: :mod:`theory.activations`, :mod:`theory.reduced`, :mod:`theory.network` (``Network``), :mod:`theory.effective`
 (``derive_effective_model``), :mod:`theory.conservation`, :mod:`theory.blowup`,
 :mod:`theory.final_stage`, :mod:`theory.scalar`, :mod:`theory.report` (the derivation document),
 and the ground floor :mod:`theory.ground` (standard library only).
@@ -21,12 +21,10 @@ _LAZY = {
     "reduced_model": "theory.reduced",
     "EffectiveModel": "theory.effective",
     "derive_effective_model": "theory.effective",
+    "Network": "theory.network",
 }
 
-__all__ = [
-    "ACTIVATION_NAMES", "activation_expr", "multiplicity", "ReducedModel", "reduced_model",
-    "EffectiveModel", "derive_effective_model",
-]
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str):

@@ -443,6 +443,14 @@ def estimated_terms(network: Network) -> int:
     return count
 
 
+def _short(network: Network) -> str:
+    """The network's description, with long width lists abbreviated."""
+    if len(network.widths) <= 8:
+        return network.describe()
+    return (f"depth {network.depth}, widths {network.widths[:3]}...{network.widths[-1:]}, "
+            f"{network.output_dim} output(s), activation {network.activation_label}")
+
+
 def derive_effective_model(depth: int | None = None, activation=None, widths=None, input_dim=None, *,
                            network: Network | None = None) -> EffectiveModel:
     r"""Expand :math:`f_\theta(x)` in :math:`\varepsilon` (:math:`\theta=\varepsilon\bar\theta`) for explicit
@@ -482,15 +490,16 @@ def derive_effective_model(depth: int | None = None, activation=None, widths=Non
     estimate = estimated_terms(network)
     if estimate > MAX_LEADING_TERMS:
         raise ValueError(
-            f"depth: the leading coefficient of this network ({network.describe()}) has about {estimate} terms, "
+            f"depth: the leading coefficient of this network ({_short(network)}) has about {estimate:.4g} terms, "
             f"more than the limit {MAX_LEADING_TERMS} (theory.effective.MAX_LEADING_TERMS; about "
-            f"{estimate / 16384 * 0.6:.0f} s of expansion and far more for the proofs); the leading order does "
-            "not depend on the widths: use smaller widths, input_dim or depth")
+            f"{estimate / 16384 * 0.6:.3g} s of expansion here, and far more for the proofs); the leading order "
+            "does not depend on the widths: use smaller widths, input_dim or depth")
     weights = network.weight_matrices()
     biases = network.bias_vectors()
     x = matrix_symbols("x", network.input_dim, 1)
     v = matrix_symbols("v", network.input_dim, 1)
-    duals = None if network.output_dim == 1 else matrix_symbols("y", network.output_dim, 1)
+    duals = None if network.output_dim == 1 else sp.Matrix(
+        network.output_dim, 1, lambda j, _: sp.Symbol(f"y_{j + 1}", real=True))
     layers = [*weights[:-1], weights[-1].T if network.output_dim == 1 else weights[-1]]
     bias_sizes = [None if b is None else b.rows for b in biases]
     leading, x_order = probe_orders(list(network.sigmas), layers, network.input_dim, 0, bias_sizes,

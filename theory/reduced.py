@@ -22,7 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import sympy as sp
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # SymPy is imported where symbols are built, so the layout functions stay SymPy-free
+    import sympy as sp
 
 
 from theory.layout import _check_widths, factor_shapes, state_dimension, state_shapes  # noqa: F401  (the one layout)
@@ -43,6 +46,8 @@ class ReducedModel:
     factors: tuple[sp.Matrix, ...] = field(init=False, repr=False)
 
     def __post_init__(self):
+        import sympy as sp
+
         widths = _check_widths(self.widths)
         object.__setattr__(self, "widths", widths)
         depth = len(widths) + 1
@@ -80,6 +85,8 @@ class ReducedModel:
 
     @cached_property
     def energy(self) -> sp.Expr:
+        import sympy as sp
+
         product = self.factors[0].T
         for matrix in self.factors[1:]:
             product = product * matrix
@@ -87,6 +94,8 @@ class ReducedModel:
 
     @cached_property
     def vector_field(self) -> sp.Matrix:
+        import sympy as sp
+
         return sp.Matrix([sp.diff(self.energy, s) for s in self.state_symbols])
 
 

@@ -16,7 +16,7 @@ from theory.blowup import (blowup_lower_bound, blowup_upper_bound, bound_proofs,
                            sphere_fixed_point)
 from theory.conservation import (conservation_laws, energy_identity, euler_identity, norm_growth_identities)
 from theory.activations import z
-from theory.effective import EffectiveModel, derive_effective_model, estimated_terms
+from theory.effective import EffectiveModel, _short, derive_effective_model, estimated_terms
 from theory.ground.io import check_output_file, write_text_atomic
 from theory.ground.progress import Progress
 from theory.identities import ProvedIdentity
@@ -155,7 +155,10 @@ def _expansion(doc: _Doc, m: EffectiveModel) -> None:
              "$\\sigma(0)=0$. Substituting the Taylor polynomial of $\\sigma$ at $0$ and discarding every power "
              "of $\\varepsilon$ above the order of interest after each operation yields the coefficients "
              "exactly (a discarded term can never return to a lower order). The Taylor coefficients used are")
-    doc.math(r"\sigma(z) = " + tex(sp.series(m.sigma, z, 0, min(p + 2, m.multiplicity + 6))))
+    sigmas = list(dict.fromkeys(m.network.sigmas)) if m.network is not None else [m.sigma]
+    for index, sigma in enumerate(sigmas):
+        name = r"\sigma" if len(sigmas) == 1 else rf"\sigma_{{{m.network.sigmas.index(sigma) + 1}}}"
+        doc.math(name + "(z) = " + tex(sp.series(sigma, z, 0, min(p + 2, m.multiplicity + 6))))
     doc.text(f"and the expansion $f_\\theta(x)=\\sum_k\\varepsilon^k f_k(\\bar\\theta,x)$ has, for {_widths_text(m)},")
     doc.math(m.latex_expansion(MAX_DISPLAY_TERMS))
     if m.reduction is not None:
@@ -255,7 +258,7 @@ def _time(doc: _Doc, m: EffectiveModel) -> None:
     eps_grad, eps_time = _power(r"\varepsilon", p - 1), _power(r"\varepsilon", p - 2)
     doc.text(f"Since $f_{{{p}}}$ is homogeneous of degree {p} in the weights, "
              f"$\\nabla_\\theta[\\varepsilon^{{{p}}}f_{{{p}}}(\\bar\\theta)]={eps_grad}\\,\\nabla f_{{{p}}}(\\bar\\theta)$ and "
-             f"$\\dot{{\\bar\\theta}}=\\varepsilon^{{-1}}\\dot\\theta={eps_time}\\,\\|v'\\|\\,\\nabla E(\\bar\\theta)+\\dots$; "
+             f"$\\dot{{\\bar\\theta}}=\\varepsilon^{{-1}}\\dot\\theta={eps_time}\\,{'N' if _general(m) else chr(92) + '|v' + chr(39) + chr(92) + '|'}\\,\\nabla E(\\bar\\theta)+\\dots$; "
              "in the rescaled time")
     doc.math(m.latex_time_rescaling())
     doc.text("the effective flow is $d\\bar\\theta/d\\tau=\\nabla E(\\bar\\theta)$. "
@@ -357,6 +360,18 @@ def _conservation(doc: _Doc, m: EffectiveModel) -> None:
 
 
 def _energy_identities(doc: _Doc, m: EffectiveModel) -> None:
+    if _general(m):
+        from theory.identities import prove
+
+        doc.section("Energy identity and Euler identity")
+        p = m.leading_order
+        euler = prove("Euler", rf"\bar\theta\cdot\nabla E(\bar\theta) = {p}\,E(\bar\theta)",
+                      sum((s * f for s, f in zip(m.state_symbols, m.vector_field)), sp.Integer(0)), p * m.energy)
+        doc.text(f"Along the flow $\\dot E=\\|\\nabla E\\|^2\\ge0$. $E$ is homogeneous of degree $p={p}$ in "
+                 "$\\bar\\theta$ (every parameter carries exactly one factor $\\varepsilon$, so the coefficient of $\\varepsilon^p$ has degree $p$), so Euler's identity "
+                 f"holds; proved for {_widths_text(m)}:")
+        _proof_list(doc, [euler])
+        return
     red = _reduced_section(doc, m, "Energy identity and Euler identity")
     if red is None:
         return
@@ -471,9 +486,9 @@ def check_report_size(depth=None, activation=None, widths=None, input_dim=None, 
     terms = estimated_terms(network)
     if terms > MAX_REPORT_TERMS:
         raise ValueError(
-            f"depth: the derivation of this network ({network.describe()}) has about {terms} terms in its leading "
+            f"depth: the derivation of this network ({_short(network)}) has about {terms:.4g} terms in its leading "
             f"coefficient, more than the report's limit {MAX_REPORT_TERMS} (theory.report.MAX_REPORT_TERMS); its "
-            f"proofs would take about {estimated_report_seconds(terms):.0f} s here. Use smaller widths, input_dim or "
+            f"proofs would take about {estimated_report_seconds(terms):.3g} s here. Use smaller widths, input_dim or "
             "depth (the leading order does not depend on the widths)")
     return terms
 

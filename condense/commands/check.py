@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
                     print(f"survived at widths {ws}: {r.examples} states integrated, largest relative drift "
                           f"{r.drift:.3g} <= {r.tolerance:g}")
                 else:
-                    print(f"refuted at widths {ws}: d/dtau = {r.derivative}; relative drift {r.drift:.3g} from "
+                    print(f"refuted at widths {ws}: d/dtau = {r.rows()[2][1]}; relative drift {r.drift:.3g} from "
                           f"{r.counterexample} (reproduce: condense check --conserved '{args.conserved}' {repro})")
         return 1 if status == "refuted" else 0
 
@@ -130,5 +130,6 @@ def run(args: argparse.Namespace) -> int:
               f"{r.tightest_margin:.3g} at {where}")
     else:
         print(f"refuted: {args.claim} fails at {_case_text(r.counterexample)}: lhs = {r.lhs:.15g}, rhs = {r.rhs:.15g} "
-              f"(shrunk; {r.examples} examples; reproduce: condense check '{args.claim}' {repro})")
+              f"(found at example {r.examples}, shrunk over {r.shrink_calls} more; "
+              f"reproduce: condense check '{args.claim}' {repro})")
     return 1 if r.status == "refuted" else 0

@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     delta = DEFAULT_DELTA if args.delta is None else args.delta
     with Progress(len(run_.steps), "measuring snapshots") as progress:
         result = diagnose(run_.steps, run_.snapshots, X, y, activation=activation, lr=lr, loss=run_.loss,
-                          snapshot_loss=run_.snapshot_loss, has_bias=run_.has_bias, delta=delta, progress=progress)
+                          snapshot_loss=run_.snapshot_loss, has_bias=run_.has_bias, biases=run_.biases, delta=delta,
+                          progress=progress)
     result["run"] = {
         "source": str(run_.source), "files": [str(f) for f in run_.files], "naming": run_.naming,
         "layer_names": run_.layer_names, "widths": list(run_.widths), "steps_from": run_.steps_from,
@@ -198,8 +199,10 @@ def _measures_figure(result: dict, figures, run_) -> None:
     loss = run_.loss
     if loss is not None:
         axes[0].semilogy(np.arange(len(loss)), loss, color="black", label="loss (stored)")
-    elif escape.get("snapshot_loss") is not None:
-        axes[0].semilogy(steps, escape["snapshot_loss"], "o-", color="black", ms=3, label="loss at the snapshots")
+    elif escape.get("snapshot_loss") is not None or (result.get("loss") or {}).get("values") is not None:
+        values = escape["snapshot_loss"] if escape.get("snapshot_loss") is not None else result["loss"]["values"]
+        axes[0].semilogy(steps, values, "o-", color="black", ms=3, label="loss at the snapshots")
+        axes[0].legend(loc="lower left")
     else:
         axes[0].text(0.5, 0.5, "no loss: give --data and --activation", ha="center", va="center", transform=axes[0].transAxes)
     if escape.get("applies"):
@@ -260,7 +263,12 @@ def _markdown(result: dict, images) -> str:
         lines.append("")
     escape = result.get("escape")
     lines += ["## Plateau escape", ""]
-    if not escape:
+    other = result.get("loss")
+    if not escape and other:
+        lines += [f"No prediction (see the notes above). The loss ({other['source']}) first falls below half its "
+                  f"initial value at step {other['observed'] if other['observed'] is not None else '– (never)'}"
+                  + (f" (after step {other['observed_after']})" if other["observed"] is not None else "") + ".", ""]
+    elif not escape:
         lines += ["Not computed (see the notes above).", ""]
     elif not escape["applies"]:
         lines += [f"Not applicable: {escape['reason']}.", ""]

@@ -1,6 +1,6 @@
 r"""Case records: the named quantities a conjecture may speak about, and Hypothesis strategies of them.
 
-A *case* is one initial state of the reduced effective flow (docs/mathematics.md#reduced-variables–#blow-up) with everything
+A *case* is one initial state of the reduced effective flow (theory-notes §2–§4) with everything
 a blow-up statement needs, computed once when the case is built:
 
 * ``factors``: the reduced factors listed **input to output**, ``(u, W^2, ..., W^{L-1}, a)``
@@ -61,30 +61,9 @@ def factor_names(depth: int) -> tuple[str, ...]:
     return ("u", *[f"W{k}" for k in range(2, depth)], "a")
 
 
-# The state layout is numerics.state's (theory.reduced.factor_shapes / state_shapes): one layout.
-chain_energy_io = factors_energy
-
-
-def flatten_io(factors: Sequence[np.ndarray]) -> np.ndarray:
-    """The factors (input to output) concatenated in that order (the vector the optimizer moves)."""
-    return np.concatenate([np.asarray(f, dtype=float).ravel() for f in factors])
-
-
-def unflatten_io(vector, widths: Sequence[int]) -> list[np.ndarray]:
-    """Inverse of :func:`flatten_io` for the given hidden widths."""
-    vector = np.asarray(vector, dtype=float).ravel()
-    out, start = [], 0
-    for shape in factor_shapes(widths):
-        size = int(np.prod(shape))
-        out.append(vector[start:start + size].reshape(shape).copy())
-        start += size
-    if start != vector.size:
-        raise ValueError(f"vector: expected length {start} for widths {tuple(widths)}, got {vector.size}")
-    return out
-
-
-model_flat_state = flatten_factors  # factors input to output -> flattened state (output to input)
-widths_of = widths_of_factors
+# The state layout is numerics.state's (built on theory.reduced): factors input to output
+# [u, W^2, ..., a], flattened state y = (a, W^{L-1}, ..., u). Cases keep factors; the optimizer and
+# the integrators move the flattened state.
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,11 +98,11 @@ class Case:
     def state_at(self, tau: float) -> list[np.ndarray]:
         r"""Factors (input to output) at rescaled time :math:`\tau < T^*` (``numerics.integrate_model``)."""
         y = integrate_flat(self.widths, flatten_factors(self.factors), [float(tau)])[-1]
-        return unflatten_factors(y, self.widths)
+        return [np.array(f) for f in unflatten_factors(y, self.widths)]
 
     def energy_at(self, tau: float) -> float:
         r""":math:`E(y(\tau))`."""
-        return chain_energy_io(self.state_at(tau)) if tau > 0 else self.E0
+        return factors_energy(self.state_at(tau)) if tau > 0 else self.E0
 
     def quantity(self, name: str) -> float:
         """The named quantity ``name`` (:data:`CASE_QUANTITIES`, plus ``norm_<factor>``)."""
@@ -132,7 +111,10 @@ class Case:
         if name == "E_half":
             if not (math.isfinite(self.t_star) and self.t_star > 0):
                 return math.nan
-            return self.energy_at(0.5 * self.t_star)
+            try:
+                return self.energy_at(0.5 * self.t_star)
+            except RuntimeError:  # the integrator failed: undefined for this case, skipped
+                return math.nan
         if name == "depth":
             return float(self.depth)
         if name in CASE_QUANTITIES and hasattr(self, name):
@@ -140,7 +122,7 @@ class Case:
         raise ValueError(f"quantity: unknown name {name!r}")
 
     def describe(self) -> str:
-        """The factors as short Python literals (a reproducible counterexample)."""
+        """The factors, 6 significant digits (``to_dict`` has them exactly; the seed reproduces the case)."""
         parts = [f"{n} = {_short(f)}" for n, f in zip(factor_names(self.depth), self.factors)]
         return ", ".join(parts)
 
@@ -180,12 +162,12 @@ def make_case(factors: Sequence[np.ndarray], *, rtol: float = 1e-12) -> Case:
     from theory.blowup import blowup_lower_bound, blowup_upper_bound
 
     fs = tuple(np.array(f, dtype=float) for f in factors)
-    widths = widths_of(fs)
+    widths = widths_of_factors(list(fs))
     depth = len(fs)
     if not all(np.all(np.isfinite(f)) for f in fs):
         raise ValueError("factors: entries must be finite")
-    r0 = float(np.linalg.norm(flatten_io(fs)))
-    energy = chain_energy_io(fs)
+    r0 = float(np.linalg.norm(flatten_factors(list(fs))))
+    energy = factors_energy(list(fs))
     if depth == 3:
         result = numerics.blowup_time(fs[2], fs[1], fs[0], rtol=rtol)
     else:
@@ -210,7 +192,7 @@ def positive_energy_case(hidden_widths: Sequence[int], seed: int, **kwargs) -> C
     (seeded Gaussian state with :math:`E_0 > 0`; keyword arguments passed on)."""
     from verify.instances import positive_energy_factors
 
-    return make_case(positive_energy_factors(hidden_widths, seed, **kwargs))  # input to output
+    return make_case(positive_energy_factors(hidden_widths, seed, **kwargs))
 
 
 def _warm() -> None:
@@ -274,7 +256,7 @@ def cases(depth: int = 3, widths: str | tuple[int, int] = (1, 6), *, max_value: 
         k = draw(st.integers(k_low, k_high))
         if k:
             factors = [f * 2.0**k for f in factors]
-        if positive_energy and chain_energy_io(factors) < 0:
+        if positive_energy and factors_energy(factors) < 0:
             factors[-1] = -factors[-1]
         return make_case(factors, rtol=rtol)
 
@@ -340,9 +322,8 @@ def network_cases(depth: int = 3, widths: str | tuple[int, int] = (2, 6), *,
     step ``lr`` until the loss halves (cost: about :math:`k_{\rm pred}` GD steps per case)."""
     from hypothesis import strategies as st
 
+    from numerics.init import gaussian_init
     from verify import strategies as vst
-    from numerics.init import gaussian_arrays
-    from verify.instances import network_shapes
 
     low, high = parse_width_range(widths)
     lo, hi = sorted(float(e) for e in epsilon)
@@ -354,7 +335,7 @@ def network_cases(depth: int = 3, widths: str | tuple[int, int] = (2, 6), *,
         ws = tuple(draw(st.integers(low, high)) for _ in range(depth - 1))
         X, y = draw(vst.datasets(n=n, d=input_dim))
         eps = draw(vst.epsilons(lo, hi))
-        weights = gaussian_arrays(network_shapes(input_dim, ws), eps, draw(vst.seeds()))
+        weights = gaussian_init((input_dim, *ws), eps, draw(vst.seeds()))
         return make_network_case(X, y, weights, activation=activation, lr=lr)
 
     strategy = build()

@@ -137,7 +137,7 @@ def integrate_state(model, y0: np.ndarray, fraction: float, rtol: float = 1e-12,
 
     if isinstance(model, ReducedModel):
         from numerics.state import unflatten_factors
-        from verify.conjecture.cases import make_case, integrate_flat
+        from verify.conjecture.cases import integrate_flat, make_case
 
         case = make_case(unflatten_factors(y0, widths))
         if math.isfinite(case.t_star) and case.t_star > 0:
@@ -196,6 +196,7 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
     else:
         subs = None
 
+    multiple = _multiple_of_energy(derivative, model)
     degree = _degree(expr, symbols)
     fn = sp.lambdify(symbols, expr, modules="numpy")
     stats = {"calls": 0, "worst": 0.0, "skipped": 0}
@@ -233,18 +234,28 @@ def conserved(expr, model, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES,
         drift = float(exc.evaluation)
     status = "refuted" if exc is not None else "survived"
     return ConservedResult(text, status, derivative, drift, stats["calls"], tolerance, counterexample, seed,
-                           {"degree": degree, "skipped": stats["skipped"], "fraction": fraction})
+                           {"degree": degree, "skipped": stats["skipped"], "fraction": fraction,
+                            "derivative_over_energy": multiple})
+
+
+def _multiple_of_energy(derivative, model):
+    r"""``c`` when :math:`\dot Q = c\,E` for a number ``c`` (e.g. :math:`-2` for
+    :math:`\|a\|^2 - 2\|u\|^2`, since every squared factor norm grows at :math:`2E`), else None."""
+    energy = getattr(model, "energy", None)
+    if energy is None or isinstance(derivative, sp.MatrixBase) or energy == 0:
+        return None
+    ratio = sp.cancel(derivative / energy)
+    return float(ratio) if ratio.is_number else None
 
 
 def _describe_state(model, y0) -> Any:
     """The state as factors ``{a, W.., u}`` of a reduced model, else ``{symbol name: value}``."""
-    from theory import ReducedModel
     from numerics.state import unflatten_factors
+    from theory import ReducedModel
+    from verify.conjecture.cases import factor_names
 
     y0 = np.asarray(y0, dtype=float)
     if not isinstance(model, ReducedModel):
         return {s.name: float(v) for s, v in zip(model.state_symbols, y0)}
-    factors = unflatten_factors(y0, model.widths)  # u, W^2, ..., W^{L-1}, a
-    depth = len(factors)
-    names = ["u", "W", "a"] if depth == 3 else ["u", *[f"W{k}" for k in range(2, depth)], "a"]
-    return {n: np.asarray(f).tolist() for n, f in zip(names, factors)}
+    factors = unflatten_factors(y0, model.widths)  # u, W^2, ..., a
+    return {n: np.asarray(f).tolist() for n, f in zip(factor_names(len(factors)), factors)}

@@ -100,7 +100,7 @@ def _expected(expected) -> tuple[float | None, float | None]:
 
 def blowup_law(depth: int) -> tuple[float, float]:
     r"""The law :math:`\|y(\tau)\| \approx ((L-2)\lambda(T^*-\tau))^{-1/(L-2)}` with
-    :math:`\lambda = L^{1-L/2}` (docs/mathematics.md#blow-up): exponent :math:`-1/(L-2)`, constant
+    :math:`\lambda = L^{1-L/2}` (theory-notes §4): exponent :math:`-1/(L-2)`, constant
     :math:`((L-2)\lambda)^{-1/(L-2)}` (:math:`\sqrt3` at depth 3)."""
     lam = depth ** (1 - depth / 2)
     return -1.0 / (depth - 2), ((depth - 2) * lam) ** (-1.0 / (depth - 2))
@@ -115,7 +115,7 @@ def blowup_norms(case, gaps: Sequence[float] = DEFAULT_GAPS) -> tuple[np.ndarray
         raise ValueError("case: the state does not blow up (t_star is not finite)")
     gaps = np.asarray(sorted(gaps, reverse=True), dtype=float)
     times = case.t_star * (1.0 - gaps)
-    ys = integrate_flat(case.widths, flatten_factors(case.factors), times, rtol=1e-13)
+    ys = integrate_flat(case.widths, flatten_factors(list(case.factors)), times, rtol=1e-13)
     return case.t_star - times, np.linalg.norm(ys, axis=1)
 
 

@@ -3,41 +3,41 @@ notebook tables (``_repr_markdown_``, ``_repr_html_``)."""
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from theory.ground.display import Displayable, line_plot_png
 from verify.result import _jsonable
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any) -> Any:
+    """Cells: floats with 15 significant digits (a sharpness of 1 + 2e-13 must show), cases as
+    their widths and entries; the rest as ``theory.ground.display.format_value`` shows it."""
     if isinstance(value, float):
-        if math.isnan(value):
-            return "undefined"
-        return f"{value:.12g}"
-    if hasattr(value, "describe"):
+        return "undefined" if math.isnan(value) else f"{value:.15g}"
+    if hasattr(value, "describe") and hasattr(value, "widths"):
         return f"widths {tuple(value.widths)}: {value.describe()}"
-    return str(value)
+    return value
 
 
-class _Table:
-    """Mixin: ``rows()`` → list of (field, value) shown as a two-column table."""
+def _short_text(value, limit: int = 300) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + f" ... ({len(text)} characters)"
+
+
+class _Table(Displayable):
+    """Mixin: ``rows()`` → (field, value) pairs, shown by :class:`theory.ground.display.Displayable`
+    in notebooks (``_repr_html_``, ``_repr_markdown_``) and written by :meth:`to_dict`."""
 
     def rows(self) -> list[tuple[str, Any]]:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _repr_markdown_(self) -> str:
-        lines = ["| | |", "| --- | --- |"]
-        for key, value in self.rows():
-            cell = _fmt(value).replace("|", "\\|")
-            lines.append(f"| {key} | {cell} |")
-        return "\n".join(lines)
+    def _display_title(self) -> str:
+        return f"{type(self).__name__}: {self.status}"
 
-    def _repr_html_(self) -> str:
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>"
-                       for k, v in self.rows())
-        return f"<table>{body}</table>"
+    def _display_rows(self) -> list[tuple[str, Any]]:
+        return [(key, _fmt(value)) for key, value in self.rows()]
 
     def to_dict(self) -> dict:
         out = {}
@@ -54,8 +54,9 @@ class InequalityResult(_Table):
     r"""Outcome of :func:`verify.conjecture.inequality`.
 
     ``status``: ``"refuted"`` (``counterexample`` is the shrunk failing case, ``lhs``/``rhs`` its
-    sides) or ``"survived"``; ``examples``: cases evaluated (``skipped`` of them had an undefined
-    or non-finite side); ``tightest_margin`` the smallest relative margin among the defined cases
+    sides) or ``"survived"``; ``examples``: cases generated up to the first refuting one, or all
+    (``skipped`` of them had an undefined or non-finite side); ``shrink_calls``: cases evaluated
+    while shrinking the counterexample; ``tightest_margin`` the smallest relative margin among the defined cases
     (``tightest_case`` where), ``tightest_ratio`` the largest lhs/rhs (for ``>=``: rhs/lhs)."""
 
     claim: str
@@ -70,13 +71,15 @@ class InequalityResult(_Table):
     rhs: float = math.nan
     seed: int = 0
     rtol: float = 0.0
+    shrink_calls: int = 0
     details: dict = field(default_factory=dict)
 
     def rows(self):
         rows = [("claim", self.claim), ("status", self.status), ("examples", self.examples),
                 ("skipped (undefined side)", self.skipped), ("seed", self.seed)]
         if self.counterexample is not None:
-            rows += [("counterexample", self.counterexample), ("lhs", self.lhs), ("rhs", self.rhs)]
+            rows += [("counterexample", self.counterexample), ("lhs", self.lhs), ("rhs", self.rhs),
+                     ("cases evaluated while shrinking", self.shrink_calls)]
         rows += [("tightest margin", self.tightest_margin), ("largest lhs/rhs", self.tightest_ratio)]
         if self.tightest_case is not None:
             rows.append(("tightest at", self.tightest_case))
@@ -88,9 +91,10 @@ class SharpnessResult(_Table):
     r"""Outcome of :func:`verify.conjecture.sharpness`: ``best`` the largest lhs/rhs found
     (the bound holds with constant 1 when ``best <= 1 + rtol``; ``status`` ``"survived"`` then,
     else ``"refuted"``), ``attained_at`` the case, ``looks`` ``"attained"`` (the polished optimum
-    is an interior, non-degenerate state where the optimizer converged) or ``"approached"`` (the
-    optimizer kept improving, or ran to a degenerate state, a limit), ``structure`` what the
-    attaining state looks like (balancedness, rank)."""
+    is an interior, non-degenerate state where the optimizer converged), ``"approached"`` (the
+    optimizer ran to a degenerate state: a limit) or ``"not converged"`` (still improving: a larger
+    budget is needed), ``structure`` what the attaining state looks like (balancedness, rank,
+    singular pair)."""
 
     lhs: str
     rhs: str
@@ -131,8 +135,9 @@ class ConservedResult(_Table):
     details: dict = field(default_factory=dict)
 
     def rows(self):
+        multiple = self.details.get("derivative_over_energy")
         rows = [("expression", self.expression), ("status", self.status),
-                ("d/dtau (expanded)", self.derivative)]
+                ("d/dtau (expanded)", f"{multiple:g}*E" if multiple is not None else _short_text(self.derivative))]
         if self.status != "proved":
             rows += [("largest relative drift", self.drift), ("tolerance", self.tolerance),
                      ("states integrated", self.examples), ("seed", self.seed)]
@@ -169,3 +174,10 @@ class RateResult(_Table):
                 ("constant", f"{self.constant:.10g} ± {self.constant_error:.2g}"),
                 ("constant extrapolated to x → 0", self.limit_constant),
                 ("expected constant", self.expected_constant), ("points", len(self.x))]
+
+    def _display_png(self) -> bytes | None:
+        if len(self.x) < 2 or min(self.x) <= 0 or min(self.values) <= 0:
+            return None
+        label = "q" if self.quantity.startswith("<") else self.quantity
+        return line_plot_png(self.x, self.values, xlabel="x", ylabel=label, log_x=True, log_y=True,
+                             title=f"fitted exponent {self.exponent:.4g}")

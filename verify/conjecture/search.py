@@ -16,7 +16,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from theory.ground.checks import check_int, check_real, check_seed
-from verify.conjecture.cases import Case, NetworkCase, cases, flatten_io, make_case, unflatten_io
+from numerics.state import flatten_factors, unflatten_factors
+from verify.conjecture.cases import Case, NetworkCase, cases, make_case
 from verify.conjecture.claims import CompiledClaim, Evaluation, evaluate_sides, side_function
 from verify.conjecture.results import InequalityResult, SharpnessResult
 
@@ -124,6 +125,16 @@ def _is_strategy(over) -> bool:
     return isinstance(over, SearchStrategy)
 
 
+def _check_over(over):
+    """``over`` is None, a Hypothesis strategy of cases, or a list/tuple of :class:`Case`."""
+    if over is None or _is_strategy(over):
+        return over
+    if isinstance(over, (list, tuple)) and over and all(isinstance(c, Case) for c in over):
+        return list(over)
+    raise TypeError(f"over: expected None (the default cases), a Hypothesis strategy of cases or a non-empty "
+                    f"list of verify.conjecture.Case records, got {type(over).__name__}")
+
+
 def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0, *,
                rtol: float = DEFAULT_RTOL) -> InequalityResult:
     r"""Try to refute ``claim`` on the cases of ``over``.
@@ -138,18 +149,17 @@ def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     examples = check_budget(examples)
     seed = check_seed(seed)
     rtol = check_real(rtol, "rtol", 0.0, 1.0)
+    over = _check_over(over)
     compiled = CompiledClaim(claim, network=_network(over))
     stats = {"calls": 0, "skipped": 0, "tightest": math.inf, "tightest_case": None, "ratio": -math.inf,
-             "evaluations": []}
+             "evaluations": [], "first_failure": None, "skipped_before": 0}
 
     def record(case) -> Evaluation | None:
         stats["calls"] += 1
-        if case is None:
+        if case is None or not (ev := compiled(case)).defined:
             stats["skipped"] += 1
-            return None
-        ev = compiled(case)
-        if not ev.defined:
-            stats["skipped"] += 1
+            if stats["first_failure"] is None:
+                stats["skipped_before"] += 1
             return None
         if ev.margin < stats["tightest"]:
             stats["tightest"], stats["tightest_case"] = ev.margin, case
@@ -174,19 +184,24 @@ def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0
             if math.isfinite(ev.margin):
                 target(-float(ev.margin), label="violation")
             if ev.margin < -rtol:
+                if stats["first_failure"] is None:
+                    stats["first_failure"] = stats["calls"]
                 raise _Refuted(case, ev)
 
         exc = run_hypothesis(_default_over(over), body, examples, seed)
         if exc is not None:
             counterexample, failing = exc.case, exc.evaluation
     status = "refuted" if counterexample is not None else "survived"
+    generated = stats["first_failure"] or stats["calls"]
     return InequalityResult(
-        claim=compiled.text, status=status, examples=stats["calls"], skipped=stats["skipped"],
+        claim=compiled.text, status=status, examples=generated,
+        skipped=stats["skipped_before"] if stats["first_failure"] else stats["skipped"],
         tightest_margin=float(stats["tightest"]) if stats["tightest"] < math.inf else math.nan,
         tightest_ratio=float(stats["ratio"]) if stats["ratio"] > -math.inf else math.nan,
         tightest_case=stats["tightest_case"], counterexample=counterexample,
         lhs=math.nan if failing is None else failing.lhs, rhs=math.nan if failing is None else failing.rhs,
-        seed=seed, rtol=rtol, details={"evaluations": stats["evaluations"]},
+        seed=seed, rtol=rtol, shrink_calls=stats["calls"] - generated,
+        details={"evaluations": stats["evaluations"]},
     )
 
 
@@ -210,7 +225,7 @@ def structure_of(case: Case) -> dict:
     from verify.measures import balance_matrices
 
     r2 = case.r0 ** 2
-    laws = balance_matrices(case.factors)  # factors input to output
+    laws = balance_matrices(list(case.factors))
     balance = max(float(np.linalg.norm(c)) for c in laws) / r2 if r2 > 0 else math.nan
     ranks = []
     for f in case.factors[1:-1]:
@@ -257,12 +272,12 @@ def _polish(case: Case, ratio, max_evaluations: int) -> tuple[float, Case, dict]
     from scipy.optimize import minimize
 
     widths = case.widths
-    x0 = flatten_io(case.factors)
+    x0 = flatten_factors(list(case.factors))
     best = {"ratio": ratio(case), "case": case}
 
     def objective(x):
         try:
-            c = make_case(unflatten_io(x, widths))
+            c = make_case(unflatten_factors(x, widths))
         except (ValueError, RuntimeError):
             return 1e300
         value = ratio(c)
@@ -287,14 +302,19 @@ def sharpness(lhs, rhs, over=None, examples: int = DEFAULT_SHARPNESS_EXAMPLES, s
     entries of the ``polish`` best cases (``max_evaluations`` each). ``best`` is the largest ratio
     found, ``attained_at`` its case. ``looks``: ``"attained"`` when a second polish from the best
     state improves it by less than ``rtol`` and the state is not degenerate (its norm stayed
-    within a factor 1e3 of the start, both sides finite), else ``"approached"`` (a limit:
-    the ratio keeps growing, or the state runs to 0, to infinity or to the boundary where a side
-    is undefined). ``status`` ``"survived"`` (best ≤ 1 + rtol: the bound holds on what was seen,
+    within a factor 1e3 of the start, no factor below 1e-6 of the state's norm, both sides
+    finite); ``"approached"`` when the best state is degenerate in one of those ways (a limit: the
+    state runs to 0, to infinity or to the boundary where a side is undefined); ``"not converged"``
+    when it is not degenerate but a second polish still improves it (raise ``examples`` or
+    ``max_evaluations``). ``status`` ``"survived"`` (best ≤ 1 + rtol: the bound holds on what was seen,
     and ``best`` ≈ 1 says it is sharp) or ``"refuted"``. Sides with ``>=`` claims: pass them
     swapped (the bound ``t_star >= lower`` is ``sharpness("lower", "t_star")``)."""
     examples = check_budget(examples)
     seed = check_seed(seed)
     polish = check_budget(polish, "polish", 0, 20)
+    max_evaluations = check_budget(max_evaluations, "max_evaluations", 1, 1_000_000)
+    rtol = check_real(rtol, "rtol", 0.0, 1.0)
+    over = _check_over(over)
     network = _network(over)
     lhs_text, lhs_fn = side_function(lhs, argument="lhs", network=network)
     rhs_text, rhs_fn = side_function(rhs, argument="rhs", network=network)
@@ -338,7 +358,7 @@ def sharpness(lhs, rhs, over=None, examples: int = DEFAULT_SHARPNESS_EXAMPLES, s
     if can_polish and polish > 0:
         seen = []
         for value, _, case in ranked[:polish]:
-            key = (case.widths, tuple(np.round(flatten_io(case.factors), 12)))
+            key = (case.widths, tuple(np.round(flatten_factors(list(case.factors)), 12)))
             if key in seen:
                 continue
             seen.append(key)
@@ -366,9 +386,9 @@ def _classify(best, case, ratio, polished, max_evaluations, rtol, reports) -> tu
                   or not (math.isfinite(case.t_star) and math.isfinite(best)))
     detail = {"second_polish_improvement": improvement, "norm_change": norm_change,
               "smallest_factor_norm_over_r0": smallest_factor, "degenerate": degenerate}
-    if improvement <= rtol and not degenerate:
-        return "attained", detail
-    return "approached", detail
+    if degenerate:
+        return "approached", detail
+    return ("attained" if improvement <= rtol else "not converged"), detail
 
 
 def over_cases(factor_lists: Sequence[Sequence[np.ndarray]]) -> list[Case]:
