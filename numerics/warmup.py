@@ -22,7 +22,7 @@ def _ode_steps() -> list[tuple[str, Callable[[], None]]]:
     one = (np.array([1.0]), np.array([[1.0]]), np.array([1.0]))
 
     def blowup():
-        # balanced rank-one data: T* = 1/x0 exactly (theory-notes §4)
+        # balanced rank-one data: T* = 1/x0 exactly (docs/mathematics.md#blow-up)
         assert abs(blowup_time(*one).t_star - 1.0) < 1e-10
         assert abs(blowup_time(*one, method="RK45", rtol=1e-9).t_star - 1.0) < 1e-7
         deep = blowup_time_deep([np.array([1.0]), np.array([[1.0]]), np.array([1.0])])

@@ -1,5 +1,5 @@
 """Blow-up times of states whose norm or whose factor sizes sit at the edges of the float range
-(theory-notes §4): computed where double precision resolves the flow on the sphere, refused with
+(docs/mathematics.md#blow-up): computed where double precision resolves the flow on the sphere, refused with
 a ValueError where it does not, never reported as "no blow-up"."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from numerics.blowup import blowup_time
 
 def scalar_blowup_integral(a0: float, w0: float, u0: float, pieces: int = 64) -> float:
     r"""Independent reference for positive scalar data: with the conservation laws
-    :math:`a^2 - w^2` and :math:`w^2 - u^2` (theory-notes §3), :math:`a' = wu` gives
+    :math:`a^2 - w^2` and :math:`w^2 - u^2` (docs/mathematics.md#conservation-laws), :math:`a' = wu` gives
 
     .. math:: T^* = \int_0^\infty \frac{dx}{\sqrt{(2a_0x + x^2 + w_0^2)(2a_0x + x^2 + u_0^2)}}
 

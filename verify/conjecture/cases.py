@@ -1,6 +1,6 @@
 r"""Case records: the named quantities a conjecture may speak about, and Hypothesis strategies of them.
 
-A *case* is one initial state of the reduced effective flow (theory-notes §2–§4) with everything
+A *case* is one initial state of the reduced effective flow (docs/mathematics.md#reduced-variables–#blow-up) with everything
 a blow-up statement needs, computed once when the case is built:
 
 * ``factors``: the reduced factors listed **input to output**, ``(u, W^2, ..., W^{L-1}, a)``
