@@ -89,7 +89,9 @@ def depth3_state(a, W, u) -> tuple[np.ndarray, tuple[int, int]]:
         raise ValueError(
             f"W: expected shape (len(a), len(u)) = ({a.shape[0]}, {u.shape[0]}), got {W.shape}"
         )
-    return np.concatenate([a, W.ravel(), u]), (u.shape[0], a.shape[0])
+    from numerics.state import flatten_factors
+
+    return flatten_factors([u, W, a]), (u.shape[0], a.shape[0])
 
 
 def factors_state(factors) -> tuple[np.ndarray, tuple[int, ...]]:

@@ -19,9 +19,16 @@ def _example_source() -> str:
     return sources[0]
 
 
-def test_conjecture_example_runs_in_process():
-    namespace: dict = {}
-    exec(compile(_example_source(), str(DOC), "exec"), namespace)
+def test_conjecture_example_runs_in_process(tmp_path):
+    # imported from a real file, so that Hypothesis (and inspect) read the example's own source
+    import importlib.util
+
+    path = tmp_path / "docs_verify_conjecture_example.py"
+    path.write_text(_example_source())
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    namespace = vars(module)
     tests = [f for name, f in namespace.items() if name.startswith("test_") and callable(f)]
     assert len(tests) == 4
     for test in tests:

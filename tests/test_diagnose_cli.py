@@ -2,6 +2,7 @@
 measures read back from the files equal those computed directly from the in-memory weights."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -118,7 +119,11 @@ def test_outputs_are_complete_and_the_html_stands_alone(trained, diagnoses):
         assert f"figures/{name}" in md
     page = (out / "diagnosis.html").read_text()
     assert page.count("data:image/png;base64,") == 3
-    assert 'src="http' not in page and "href=\"http" not in page
+    # no resource from the network: outside the inlined MathJax code (whose strings mention its
+    # home page in an about box) no element loads an http(s) URL
+    markup = re.sub(r"<script>.*?</script>", "<script></script>", page, flags=re.S)
+    assert 'src="http' not in markup and "href=\"http" not in markup
+    assert "<script src=" not in markup
 
 
 def test_bad_input_exits_2_with_one_line(trained, tmp_path, capsys):

@@ -41,6 +41,7 @@ def test_page_loads_nothing_from_outside(tmp_path):
     assert targets, "the test page should embed its image"
     assert all(t.startswith("data:") for t in targets), targets
     assert "cdn." not in re.sub(r"<script>.*?</script>", "", text, flags=re.S)
+    assert 'src="http' not in text and 'href="http' not in text  # not even inside the inlined MathJax
 
 
 def _visible_text(dom: str) -> str:

@@ -42,6 +42,9 @@ def mathjax_script() -> str:
             f"(pip install django-static-mathjax): {exc}"
         ) from None
     source = source.replace("</script", "<\\/script")  # cannot close the inline element early
+    # the (disabled) menu's About box links to mathjax.org: keep its text, drop the link, so that the
+    # page holds no external href/src at all
+    source = source.replace('<a href="https://www.mathjax.org">www.mathjax.org</a>', "www.mathjax.org")
     return f"<script>{_MATHJAX_CONFIG}</script>\n<script>{source}</script>"
 
 

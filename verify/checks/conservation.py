@@ -1,4 +1,4 @@
-r"""Conservation laws along integrated effective trajectories (theory-notes §3).
+r"""Conservation laws along integrated effective trajectories (docs/mathematics.md#conservation-laws).
 
 Along :math:`a' = Wu,\ W' = au^\top,\ u' = W^\top a` the matrices :math:`aa^\top - WW^\top` and
 :math:`W^\top W - uu^\top` (hence the per-neuron laws on their diagonals) are constant. The check
@@ -46,7 +46,7 @@ def check_conservation(n_states: int = 4, widths: Sequence[tuple[int, int]] = ((
                        progress=False) -> CheckResult:
     r"""Integrate ``n_states`` random positive-energy states (widths ``(m1, m2)`` cycling through
     ``widths``) up to
-    ``fraction`` :math:`\cdot T^*` and check the conservation laws of theory-notes §3 hold to
+    ``fraction`` :math:`\cdot T^*` and check the conservation laws of docs/mathematics.md#conservation-laws hold to
     ``tolerance`` relative to :math:`\|y(\tau)\|^2`. The states and trajectories are those of
     :func:`verify.conjecture.conserved`'s integration path
     (:func:`verify.conjecture.cases.positive_energy_case`,

@@ -25,7 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
-from verify.instances import blowup_time_of, flatten_state, integrate_at, reduced_from_weights
+from verify.instances import blowup_time_of, flatten_factors, integrate_at, reduced_from_weights
 from verify.measures import observed_order
 from verify.progress import as_progress
 from verify.result import CheckResult, combine_worst
@@ -150,10 +150,10 @@ def _effective_vs_direct_one(epsilons, widths, n, input_dim, horizon, steps_at_l
         history = numerics.train_network(X, y, [eps * w for w in base], activation=activation, lr=lr, steps=steps,
                                          record_every=max(1, steps // 40))
         record_steps = np.asarray(history.record_steps)
-        direct = np.asarray([flatten_state(reduced_from_weights(s, v, eps)) for s in history.snapshots])
+        direct = np.asarray([flatten_factors(reduced_from_weights(s, v, eps)) for s in history.snapshots])
         taus = h * record_steps
         exact = integrate_at(a0, W0, u0, taus)
-        euler_states = euler_effective(field, flatten_state([u0, W0, a0]), h, record_steps)
+        euler_states = euler_effective(field, flatten_factors([u0, W0, a0]), h, record_steps)
         continuous = relative_errors(direct, exact)
         euler = relative_errors(direct, euler_states)
         cont_err.append(float(continuous.max()))

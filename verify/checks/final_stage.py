@@ -36,7 +36,7 @@ from verify.instances import (
     integrate_at,
     positive_energy_state,
     reduced_from_weights,
-    split_state,
+    unflatten_factors,
 )
 from verify.measures import (
     condensation_cosines,
@@ -181,7 +181,7 @@ def check_final_stage_effective(n_states: int = 4, widths: Sequence[tuple[int, i
         W1_0, v = _first_layer_through(u, input_dim, seed + 31337 * k + 1)
         t_star = blowup_time_of(a, W, u)
         times = approach_grid(t_star, 1.0 - closest_gap, n_linear=60, n_geometric=40)
-        states = [depth3_named(split_state(row, (m1, m2))) for row in integrate_at(a, W, u, times)]
+        states = [depth3_named(unflatten_factors(row, (m1, m2))) for row in integrate_at(a, W, u, times)]
         first_layers = [lift_first_layer(W1_0, v, s[2]) for s in states]
         records.append(trajectory_record(times / t_star, states, first_layers, v))
         say(f"final stage (effective): state {k + 1}/{n_states}, first holds at tau/T* = {records[-1]['first_time']}")
@@ -279,7 +279,7 @@ def check_final_stage_direct(epsilons: Sequence[float] = (1e-2, 1e-3, 1e-4), wid
         u, W, a = reduced_from_weights(base, v)
         t_star = blowup_time_of(a, W, u)
         times = approach_grid(t_star, 1.0 - 1e-6, n_linear=200, n_geometric=200)
-        holds = [final_stage_holds(*depth3_named(split_state(row, widths))) for row in integrate_at(a, W, u, times)]
+        holds = [final_stage_holds(*depth3_named(unflatten_factors(row, widths))) for row in integrate_at(a, W, u, times)]
         first = first_index_holding(holds)
         tau_first = None if first is None else float(times[first])
         records, predicted_first, end_steps = [], [], []

@@ -1,6 +1,6 @@
 r"""Case records: the named quantities a conjecture may speak about, and Hypothesis strategies of them.
 
-A *case* is one initial state of the reduced effective flow (theory-notes §2–§4) with everything
+A *case* is one initial state of the reduced effective flow (docs/mathematics.md#reduced-variables–#blow-up) with everything
 a blow-up statement needs, computed once when the case is built:
 
 * ``factors``: the reduced factors listed **input to output**, ``(u, W^2, ..., W^{L-1}, a)``
@@ -168,15 +168,24 @@ def make_case(factors: Sequence[np.ndarray], *, rtol: float = 1e-12) -> Case:
         raise ValueError("factors: entries must be finite")
     r0 = float(np.linalg.norm(flatten_factors(list(fs))))
     energy = factors_energy(list(fs))
-    if depth == 3:
-        result = numerics.blowup_time(fs[2], fs[1], fs[0], rtol=rtol)
-    else:
-        result = numerics.blowup_time_deep(list(fs), rtol=rtol)
+    lower = blowup_lower_bound(r0, depth) if depth >= 2 else math.nan
+    upper = blowup_upper_bound(energy, depth)
+    try:
+        if depth == 3:
+            result = numerics.blowup_time(fs[2], fs[1], fs[0], rtol=rtol)
+        else:
+            result = numerics.blowup_time_deep(list(fs), rtol=rtol)
+    except ValueError as refusal:
+        # the solver refuses states it cannot resolve in double precision (factors whose sizes
+        # differ by more than ~1e130): T* is undefined here, so claims on it skip this case
+        return Case(
+            factors=fs, depth=depth, widths=widths, r0=r0, E0=energy, t_star=math.nan,
+            lower=float(lower), upper=math.nan if upper is None else float(upper),
+            limit_direction=None, rate=math.nan, reason=str(refusal), solver_bounds=(math.nan, math.nan),
+        )
     t_star = float(result.t_star) if result.blew_up else math.inf
     if result.blew_up and not math.isfinite(result.t_star):
         t_star = math.nan
-    lower = blowup_lower_bound(r0, depth) if depth >= 2 else math.nan
-    upper = blowup_upper_bound(energy, depth)
     return Case(
         factors=fs, depth=depth, widths=widths, r0=r0, E0=energy, t_star=t_star,
         lower=float(lower), upper=math.nan if upper is None else float(upper),

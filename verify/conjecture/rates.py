@@ -100,7 +100,7 @@ def _expected(expected) -> tuple[float | None, float | None]:
 
 def blowup_law(depth: int) -> tuple[float, float]:
     r"""The law :math:`\|y(\tau)\| \approx ((L-2)\lambda(T^*-\tau))^{-1/(L-2)}` with
-    :math:`\lambda = L^{1-L/2}` (theory-notes §4): exponent :math:`-1/(L-2)`, constant
+    :math:`\lambda = L^{1-L/2}` (docs/mathematics.md#blow-up): exponent :math:`-1/(L-2)`, constant
     :math:`((L-2)\lambda)^{-1/(L-2)}` (:math:`\sqrt3` at depth 3)."""
     lam = depth ** (1 - depth / 2)
     return -1.0 / (depth - 2), ((depth - 2) * lam) ** (-1.0 / (depth - 2))
