@@ -18,9 +18,11 @@ a step is accepted when :math:`\mathrm{err} < 1` and the next step is
 error estimator.
 
 The driver :func:`rk_solve` is compiled once and cached on disk (``cache=True``): the right-hand
-side, the event function and the step monitor are passed as first-class C functions
-(``numba.cfunc`` with the signatures :data:`numerics.kernels.FIELD_SIG`, ``EVENT_SIG``,
-``MONITOR_SIG``), so a new field does not recompile the driver.
+side, the event function and the step monitor are ``numba.cfunc`` functions with the signatures
+:data:`numerics.kernels.FIELD_SIG`, ``EVENT_SIG``, ``MONITOR_SIG``, passed as their C addresses
+(integers, checked by :func:`address_of`) and called through fixed function-pointer types, so
+every argument of the driver has one type: a new field does not recompile it, and a call does
+not re-type function objects.
 """
 
 from __future__ import annotations
