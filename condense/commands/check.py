@@ -53,6 +53,18 @@ def _case_text(case) -> str:
     return f"widths {tuple(case.widths)}: {case.describe()}"
 
 
+def _undefined(args: argparse.Namespace, result, text: str) -> int:
+    """No case had both sides defined and finite: nothing was checked, which is bad input (exit 2),
+    never 'survived' nor a sharpness 'fails'."""
+    import json
+
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    print(f"condense: error: {text}: a side is undefined or not finite on every one of the {result.examples} "
+          f"cases, so nothing was checked (check the claim's sides, --depth and --widths)", file=sys.stderr)
+    return 2
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
@@ -110,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     if args.sharp is not None:
         lhs, rhs = args.sharp
         r = cj.sharpness(lhs, rhs, over=over, examples=args.examples or default_examples or 300, seed=seed)
+        if r.status == "undefined":
+            return _undefined(args, r, f"{lhs} / ({rhs})")
         if args.json:
             print(json.dumps(r.to_dict(), indent=2))
         else:
@@ -122,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
         return 1 if r.status == "refuted" else 0
 
     r = cj.inequality(args.claim, over=over, examples=args.examples or default_examples or 500, seed=seed)
+    if r.status == "undefined":
+        return _undefined(args, r, args.claim)
     if args.json:
         print(json.dumps(r.to_dict(), indent=2))
     elif r.status == "survived":

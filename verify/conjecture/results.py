@@ -54,7 +54,8 @@ class InequalityResult(_Table):
     r"""Outcome of :func:`verify.conjecture.inequality`.
 
     ``status``: ``"refuted"`` (``counterexample`` is the shrunk failing case, ``lhs``/``rhs`` its
-    sides) or ``"survived"``; ``examples``: cases generated up to the first refuting one, or all
+    sides), ``"survived"``, or ``"undefined"`` (no case had both sides defined and finite, e.g. a
+    side that is always infinite: nothing was checked); ``examples``: cases generated up to the first refuting one, or all
     (``skipped`` of them had an undefined or non-finite side); ``shrink_calls``: cases evaluated
     while shrinking the counterexample; ``tightest_margin`` the smallest relative margin among the defined cases
     (``tightest_case`` where), ``tightest_ratio`` the largest lhs/rhs (for ``>=``: rhs/lhs)."""

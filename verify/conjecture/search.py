@@ -191,7 +191,12 @@ def inequality(claim, over=None, examples: int = DEFAULT_EXAMPLES, seed: int = 0
         exc = run_hypothesis(_default_over(over), body, examples, seed)
         if exc is not None:
             counterexample, failing = exc.case, exc.evaluation
-    status = "refuted" if counterexample is not None else "survived"
+    if counterexample is not None:
+        status = "refuted"
+    elif stats["tightest_case"] is None:
+        status = "undefined"  # no case had both sides defined: nothing was checked, never "survived"
+    else:
+        status = "survived"
     generated = stats["first_failure"] or stats["calls"]
     return InequalityResult(
         claim=compiled.text, status=status, examples=generated,
