@@ -282,6 +282,8 @@ def diagnose(steps, snapshots, X=None, y=None, *, activation: str | None = None,
         return result
     if X.shape[1] != np.shape(snapshots[0][0])[1]:
         raise ValueError(f"--data: the data have d = {X.shape[1]} inputs, the run's first layer takes {np.shape(snapshots[0][0])[1]}")
+    if scalar and np.ndim(y) == 2 and np.shape(y)[1] == 1:
+        y = np.asarray(y)[:, 0]  # one output: y of shape (n, 1), as PyTorch's MSE targets are, is y of shape (n,)
     plain = scalar and np.ndim(y) == 1 and not has_bias
     if scalar and np.ndim(y) == 1 and len(snapshots[0]) == 3:
         from numerics.data import data_direction
