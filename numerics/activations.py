@@ -69,6 +69,16 @@ def _check_compilable(expr: sp.Expr, what: str) -> None:
         raise ValueError(f"activation: {what} has free symbols other than z: {expr.free_symbols}")
     if expr.has(sp.Derivative, sp.Subs, sp.Integral):
         raise ValueError(f"activation: {what} = {expr} cannot be compiled (unevaluated derivative)")
+    for number in expr.atoms(sp.Number):
+        try:
+            finite = np.isfinite(float(number))
+        except (OverflowError, TypeError):
+            finite = False
+        if not finite:
+            shown = sp.sstr(number)
+            shown = f"the number {shown}" if len(shown) <= 40 else f"a number of {len(shown)} digits"
+            raise ValueError(f"activation: {what} has {shown}, beyond double precision "
+                             f"(|x| <= 1.8e308), so it cannot be evaluated numerically")
     try:
         pycode(expr)
     except Exception as error:  # SymPy raises PrintMethodNotImplementedError (version dependent)
@@ -146,14 +156,22 @@ def _compile_cached(activation) -> CompiledActivation:
     sigma = numba.njit(sp.lambdify(z, sp.Float(1.0) * expr, modules="math"))
     dsigma = numba.njit(sp.lambdify(z, sp.Float(1.0) * derivative, modules="math"))
     key = hashlib.sha256(f"{sp.srepr(expr)}|{sp.srepr(derivative)}".encode()).hexdigest()[:16]
+    sigma_np, dsigma_np = _numpy_function(expr), _numpy_function(derivative)
+    probe = np.array([0.0, 0.5, -0.5])
+    with np.errstate(all="ignore"):
+        for what, function in (("sigma", sigma_np), ("sigma'", dsigma_np)):
+            values = function(probe)
+            if not np.all(np.isfinite(values)):
+                raise ValueError(f"activation: {what} = {expr if what == 'sigma' else derivative} is not finite in "
+                                 f"double precision at z = 0, 1/2 or -1/2 (got {values.tolist()})")
     return CompiledActivation(
         name=activation_name(activation),
         expr=expr,
         derivative=derivative,
         sigma=sigma,
         dsigma=dsigma,
-        sigma_np=_numpy_function(expr),
-        dsigma_np=_numpy_function(derivative),
+        sigma_np=sigma_np,
+        dsigma_np=dsigma_np,
         pair_np=_numpy_pair(expr, derivative),
         key=key,
     )

@@ -58,3 +58,51 @@ def test_diagnose_one_output_with_targets_of_shape_n_by_1_is_the_scalar_case():
     assert flat["escape"] is not None and flat["final_stage"] is not None
     assert column["escape"] == flat["escape"] and column["final_stage"] == flat["final_stage"]
     assert not any("vector outputs" in note for note in column["notes"])
+
+
+@pytest.mark.parametrize("activation", ["1e400", "z + 1e400*z**3", "exp(1000)*z"])
+def test_activation_beyond_double_precision_is_refused_not_an_overflow(activation, tmp_path, capsys):
+    """'1e400' parses to the exact integer 10**400: evaluating it raised OverflowError (a
+    traceback from condense diagnose) or gave inf/nan values; now a ValueError naming the
+    activation, and the CLI exits 2 with one line."""
+    from numerics.activations import compile_activation
+    from numerics.training import train_network
+
+    with pytest.raises(ValueError, match="activation"):
+        compile_activation(activation)
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    weights = [0.1 * rng.standard_normal((3, 2)), 0.1 * rng.standard_normal(3)]
+    with pytest.raises(ValueError, match="activation"):
+        train_network(X, y, weights, activation=activation, lr=0.1, steps=2)
+    steps, snapshots, X, y = _small_run()
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for step, snapshot in zip(steps, snapshots):
+        np.savez(folder / f"step_{step}.npz", W1=snapshot[0], W2=snapshot[1], a=snapshot[2])
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    code = main(["diagnose", str(folder), "--data", str(tmp_path / "data.npz"), "--activation", activation,
+                 "--out", str(tmp_path / "out")])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("condense")]
+    assert code == 2 and len(err) == 1 and "activation" in err[0]
+
+
+# ------------------------------------------------------------------ every CLI error: exit 2, one line
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "t_star <= 1", "--seed", "x"],
+    ["check", "--sharp", "t_star"],
+    ["diagnose", "run", "--delta", "x"],
+    ["diagnose", "run", "--target", "nope"],
+    ["nosuch"],
+    ["derive", "--depth", "three"],
+])
+def test_refused_arguments_print_one_line(argv, capsys):
+    """argparse's refusals (bad type, bad choice, wrong count) printed a usage block and then the
+    error; the rule is exit 2 and one line naming the option."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error:" in err[0] and "--help" in err[0]
