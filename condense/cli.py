@@ -28,6 +28,12 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = self.NEGATIVE_NUMBER
 
+    def error(self, message: str):
+        """A refused argument: exit 2 with ONE line on stderr (argparse prints its usage block
+        first), naming the command and pointing to its ``--help``."""
+        message = " ".join(message.split())
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
