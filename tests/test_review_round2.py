@@ -106,3 +106,18 @@ def test_refused_arguments_print_one_line(argv, capsys):
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "error:" in err[0] and "--help" in err[0]
+
+
+# ------------------------------------------------------------------ condense derive: general networks
+
+
+def test_derive_report_says_what_an_x_independent_leading_order_p_3_does(tmp_path):
+    """Depth 3, a bias in the second hidden layer with xtanh there: the x-independent term
+    a*sigma2(b2) ~ a*b2**2 leads at p = 3 (xtanh has multiplicity 2). The report explained p = 1
+    and p = 2 only and printed '... mean target. after the mean is fitted' for p >= 3."""
+    out = tmp_path / "d.md"
+    assert main(["derive", "--activation", "tanh,xtanh", "--bias", "2", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "the leading order is $p=3$" in text
+    sentence = text[text.index("The leading terms do not depend"):].split("\n")[0]
+    assert "With $p=3$" in sentence and "\\varepsilon^{-1}" in sentence and ". after" not in sentence

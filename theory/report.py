@@ -204,7 +204,9 @@ def _leading(doc: _Doc, m: EffectiveModel) -> None:
                  + ("With $p=1$ (an output bias) the gradient of the risk in that bias is constant to leading order, "
                     "so it reaches $\\bar y$ within $O(1/\\eta)$ steps; " if p == 1 else
                     "With $p=2$ the effective flow is linear: the plateau grows like $\\log(1/\\varepsilon)$ "
-                    "(exponential escape at the top eigenvalue of the linear flow); " if p == 2 else "")
+                    "(exponential escape at the top eigenvalue of the linear flow); " if p == 2 else
+                    f"With $p={p}$ the effective flow is homogeneous of degree {p - 1} and blows up in finite time from states of positive energy: "
+                    f"the plateau grows like $\\varepsilon^{{-{p - 2}}}$; ")
                  + "after the mean is fitted (or from the start when $\\bar y=0$) the residual is $y-\\bar y$ and "
                  + (f"the $x$-dependent part, of order $\\varepsilon^{{{q}}}$, governs with the centred target."
                     if q is not None else "no $x$-dependent part was found."))
