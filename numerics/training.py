@@ -54,6 +54,8 @@ __all__ = ["TrainingHistory", "train_network", "train_network_numpy", "network_o
 
 
 def _as_float_array(value, name: str) -> np.ndarray:
+    if np.iscomplexobj(value):  # np.array(..., dtype=float) would drop the imaginary part with a warning
+        raise TypeError(f"{name}: expected an array of real numbers, got complex values")
     try:
         array = np.array(value, dtype=float)
     except (TypeError, ValueError):
@@ -181,7 +183,10 @@ def parse_network(weights, input_dim: int | None = None, targets: int | None = N
         w = arrays[i]
         if w.ndim == 1:  # the output vector a
             if w.shape[0] != dims[-1]:
-                raise ValueError(f"weights[{i}]: the output vector a must have shape ({dims[-1]},), got {w.shape}")
+                raise ValueError(f"weights[{i}]: the output vector a must have shape ({dims[-1]},), got {w.shape}"
+                                 + (" (an output bias needs the output layer as a (k, m) matrix A, e.g. shape "
+                                    f"(1, {arrays[i - 1].shape[0]}) with y of shape (n, 1))"
+                                    if biases[layer - 1] == i - 1 else ""))
             dims.append(1)
             continue
         if w.shape[1] != dims[-1]:
@@ -205,6 +210,9 @@ def check_targets(X, y, output_dim: int) -> tuple[np.ndarray, np.ndarray]:
     and ``Y`` of shape (n, k)."""
     X = _as_float_array(X, "X")
     Y = _as_float_array(y, "y")
+    if X.ndim == 2 and (Y.ndim not in (1, 2) or Y.shape[0] != X.shape[0]):
+        raise ValueError(f"y: expected shape ({X.shape[0]},) or ({X.shape[0]}, {output_dim}) to match X of shape "
+                         f"{X.shape} and the network's {output_dim} output(s), got {Y.shape}")
     if Y.ndim == 1:
         Y = Y[:, None]
     if X.ndim == 2 and Y.ndim == 2 and Y.shape[0] == X.shape[0] and Y.shape[1] != output_dim:

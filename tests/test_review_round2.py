@@ -2,6 +2,7 @@
 ``condense diagnose``/``condense.runs``, general networks, notebook displays, every CLI error)."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -121,3 +122,50 @@ def test_derive_report_says_what_an_x_independent_leading_order_p_3_does(tmp_pat
     assert "the leading order is $p=3$" in text
     sentence = text[text.index("The leading terms do not depend"):].split("\n")[0]
     assert "With $p=3$" in sentence and "\\varepsilon^{-1}" in sentence and ". after" not in sentence
+
+
+# ------------------------------------------------------------------ numerics.train_network: bad shapes
+
+
+def _net(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((8, 3))
+    weights = [0.1 * rng.standard_normal((4, 3)), 0.1 * rng.standard_normal((5, 4))]
+    return rng, X, weights
+
+
+@pytest.mark.parametrize("shape", [(8, 2, 1), (7, 2), (7,)])
+def test_train_network_targets_of_a_wrong_shape_are_named_as_given(shape):
+    """y of shape (8, 2, 1) or (7, 2) was raveled before the check, so the error claimed a shape
+    (16,) or (14,) the user never passed, and asked for (n,) although (n, k) is allowed."""
+    from numerics.training import train_network
+
+    rng, X, weights = _net()
+    weights = weights + [0.1 * rng.standard_normal((2, 5))]
+    with pytest.raises(ValueError, match=r"^y: .*" + re.escape(str(shape))) as error:
+        train_network(X, rng.standard_normal(shape), weights, lr=0.1, steps=2)
+    assert "(8, 2)" in str(error.value)  # what is expected for this network
+
+
+def test_train_network_refuses_complex_weights_and_data():
+    """np.array(complex, dtype=float) drops the imaginary part with only a warning: a silent wrong
+    network. Now a TypeError naming the argument."""
+    from numerics.training import train_network
+
+    rng, X, weights = _net()
+    y = rng.standard_normal(8)
+    a = 0.1 * rng.standard_normal(5)
+    with pytest.raises(TypeError, match=r"^weights\[0\]: .*complex"):
+        train_network(X, y, [weights[0] + 1e-3j, weights[1], a], lr=0.1, steps=2)
+    with pytest.raises(TypeError, match=r"^y: .*complex"):
+        train_network(X, y + 0j, [*weights, a], lr=0.1, steps=2)
+    with pytest.raises(TypeError, match=r"^X: .*complex"):
+        train_network(X + 0j, y, [*weights, a], lr=0.1, steps=2)
+
+
+def test_output_bias_after_a_vector_a_says_how_to_write_it():
+    from numerics.training import train_network
+
+    rng, X, weights = _net()
+    with pytest.raises(ValueError, match=r"output bias needs the output layer as a \(k, m\) matrix A, e.g. shape \(1, 5\)"):
+        train_network(X, rng.standard_normal(8), [*weights, 0.1 * rng.standard_normal(5), np.zeros(1)], lr=0.1, steps=2)
