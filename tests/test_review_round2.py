@@ -169,3 +169,10 @@ def test_output_bias_after_a_vector_a_says_how_to_write_it():
     rng, X, weights = _net()
     with pytest.raises(ValueError, match=r"output bias needs the output layer as a \(k, m\) matrix A, e.g. shape \(1, 5\)"):
         train_network(X, rng.standard_normal(8), [*weights, 0.1 * rng.standard_normal(5), np.zeros(1)], lr=0.1, steps=2)
+
+
+def test_sigma0_message_stays_one_short_line(tmp_path, capsys):
+    """derive --activation 1e400 printed all 401 digits of sigma(0)."""
+    assert main(["derive", "--activation", "1e400", "--out", str(tmp_path / "x.md")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and len(err) < 300 and "sigma(0) must be 0" in err

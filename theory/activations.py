@@ -124,7 +124,8 @@ def check_smooth_activation(activation: str | sp.Expr | sp.Lambda) -> sp.Expr:
         )
     value = sp.simplify(expr.subs(z, 0))
     if value != 0:
-        raise ValueError(f"activation: sigma(0) must be 0 for the small-initialization expansion, got {value}")
+        shown = str(value) if len(str(value)) <= 40 else f"{sp.N(value, 6)}"
+        raise ValueError(f"activation: sigma(0) must be 0 for the small-initialization expansion, got {shown}")
     return expr
 
 
