@@ -176,3 +176,22 @@ def test_sigma0_message_stays_one_short_line(tmp_path, capsys):
     assert main(["derive", "--activation", "1e400", "--out", str(tmp_path / "x.md")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and len(err) < 300 and "sigma(0) must be 0" in err
+
+
+@pytest.mark.parametrize("argv", [["check", "--conserved", "E", "--widths", "1"], ["check", "E <= 1", "--examples", "3"],
+                                  ["check", "--sharp", "t_star", "E**2", "--examples", "3"]])
+def test_bare_E_is_not_silently_eulers_number(argv, capsys):
+    """'E' was SymPy's Euler number e: `condense check --conserved E` printed 'proved' (d/dtau of
+    the constant 2.718... is 0) for a user who meant the energy, which grows along the flow."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "'E' is ambiguous" in err and "exp(1)" in err
+
+
+def test_exp_1_and_the_energy_written_out_still_work():
+    from theory import reduced_model
+    from verify import conjecture as cj
+
+    model = reduced_model((1, 1))
+    assert cj.conserved("exp(1)", model).status == "proved"
+    assert cj.conserved("a_1*W2_1_1*u_1", model, examples=3).status == "refuted"  # E grows: dE/dtau = |grad E|^2

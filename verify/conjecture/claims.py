@@ -51,13 +51,28 @@ def _norm_function(argument: str):
     return norm
 
 
+#: A bare ``E`` would be SymPy's Euler number (a constant of the expression parser), which a user
+#: writing ``--conserved E`` or ``E <= ...`` means as the energy: a claim about e = 2.718... that
+#: is "proved" silently. It is refused with the names to write instead.
+AMBIGUOUS_E = sp.Symbol("ambiguous_E")
+
+
+def refuse_ambiguous_e(expr: sp.Expr, argument: str, energy: str) -> sp.Expr:
+    """``ValueError`` when ``expr`` uses the bare name ``E`` (see :data:`AMBIGUOUS_E`)."""
+    if AMBIGUOUS_E in expr.free_symbols:
+        raise ValueError(f"{argument}: 'E' is ambiguous here; write {energy}, or exp(1) for Euler's number")
+    return expr
+
+
 def _variables(network: bool) -> dict[str, sp.Symbol]:
     variables = {name: sp.Symbol(name, real=True) for name in quantity_names(network)}
     variables.update({name: sp.Symbol("factor_" + name) for name in _MAX_FACTOR_NAMES})
+    variables["E"] = AMBIGUOUS_E
     return variables
 
 
 def _no_bare_factors(expr: sp.Expr, argument: str, network: bool) -> sp.Expr:
+    refuse_ambiguous_e(expr, argument, "E0 for the energy at the start, E_half for E(t_star/2)")
     bare = sorted(s.name[len("factor_"):] for s in expr.free_symbols if s.name.startswith("factor_"))
     if bare:
         raise ValueError(f"{argument}: factor name(s) {bare} may only appear inside norm(...); "
