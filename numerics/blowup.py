@@ -223,6 +223,15 @@ def _unit_norm(x):
 
 
 @nb.njit(cache=True, nogil=True)
+def _scaled(x, c):
+    """``x / c`` (elementwise) as a new array."""
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = x[i] / c
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
 def _blowup_prepare(y0, offsets, p, rtol, atol_scaled, spread_resolved, atol_floor):
     r"""The pre-processing of :func:`_blowup_flat`, compiled in one function with one signature
     (loaded from the disk cache): :math:`r_0 = \|y_0\|` (scaled by :math:`\max|y_i|` as
@@ -250,21 +259,20 @@ def _blowup_prepare(y0, offsets, p, rtol, atol_scaled, spread_resolved, atol_flo
         if v > peak:
             peak = v
     if peak == 0.0:
-        r0 = peak
-    else:
-        r0 = peak * _unit_norm(y0 / peak)
-    if r0 == 0.0:
-        return 0, r0, nan, nan, nan, nan, z0
+        return 0, peak, nan, nan, nan, nan, z0
+    unit = _scaled(y0, peak)  # explicit loops, not array expressions: much faster to compile
+    r0 = peak * _unit_norm(unit)
     if np.isfinite(r0):
-        theta0 = y0 / r0
+        for i in range(dim):
+            z0[i] = y0[i] / r0
         inv_r0 = 1.0 / r0
     else:
-        unit = y0 / peak
         nrm = _unit_norm(unit)
-        theta0 = unit / nrm
+        for i in range(dim):
+            z0[i] = unit[i] / nrm
         inv_r0 = (1.0 / peak) / nrm
-    z0[:dim] = theta0
-    f0 = np.empty_like(z0)
+    theta0 = z0[:dim]
+    f0 = np.empty(dim + 2)
     e_theta = projected_field_p(z0, f0, p)
     if depth == 2:
         return 1, r0, inv_r0, e_theta, nan, nan, z0
@@ -305,7 +313,7 @@ def _blowup_finish(z, f):
     f_{dim+1})` (norms as :func:`_l2`, the same bits)."""
     dim = z.shape[0] - 2
     z_norm = _unit_norm(z[:dim])
-    return z_norm, z[:dim] / z_norm, f[dim], _unit_norm(f[:dim]), z[dim], z[dim + 1], f[dim + 1]
+    return z_norm, _scaled(z[:dim], z_norm), f[dim], _unit_norm(f[:dim]), z[dim], z[dim + 1], f[dim + 1]
 
 
 class _NonFinite(ValueError):
