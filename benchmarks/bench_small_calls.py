@@ -58,20 +58,23 @@ def _driver_args(field, monitor, p, y0, t_end, rtol, atol, max_steps, t_eval=Non
             _EMPTY if t_eval is None else t_eval, False, 0.0, True, math.inf, max_steps, 0.0)
 
 
-def _per_call(call, loop, dargs, number: int, repeat: int) -> tuple[float, float, float]:
+def _per_call(call, loop, dargs, number: int, repeat: int, entry=None) -> tuple[float, float, float]:
     """Median seconds per call of ``call()``, of the same compiled work (``loop``), interleaved,
-    and of the time ``call()`` spends outside the compiled driver (measured by timing the driver
-    call inside it: insensitive to noise in the work itself). At least ``number`` calls per
+    and of the time ``call()`` spends outside its compiled entry point (measured by timing that
+    call inside it: insensitive to noise in the work itself). ``entry = (module, name)``: where
+    ``call`` finds the driver (default ``numerics.rk.rk_solve``; ``numerics.blowup`` calls it by
+    its own name, between its compiled pre- and post-processing). At least ``number`` calls per
     sample and about 5 ms of work."""
     import time
 
     from numerics import rk
 
+    module, name = entry if entry is not None else (rk, "rk_solve")
     start = time.perf_counter()
     call()
     number = max(number, int(0.005 / max(time.perf_counter() - start, 1e-7)))
     inside = [0.0]
-    driver = rk.rk_solve
+    driver = getattr(module, name)
 
     def timed_driver(*args):
         t0 = time.perf_counter()
@@ -85,14 +88,14 @@ def _per_call(call, loop, dargs, number: int, repeat: int) -> tuple[float, float
 
     def outside_calls():
         inside[0] = 0.0
-        rk.rk_solve = timed_driver
+        setattr(module, name, timed_driver)
         try:
             t0 = time.perf_counter()
             for _ in range(number):
                 call()
             total = time.perf_counter() - t0
         finally:
-            rk.rk_solve = driver
+            setattr(module, name, driver)
         outside.append((total - inside[0]) / number)
 
     outside: list[float] = []
@@ -149,7 +152,8 @@ def main(argv=None) -> int:
         dargs = _driver_args(kernels.projected_field_c, blowup._blowup_monitor(), p, z0, blowup._S_END, 1e-12,
                              1e-15, blowup._MAX_STEPS, blowup._NO_OUTPUT)
         loop(1, *dargs)
-        py, work, fixed = _per_call(lambda: blowup_time(a, W, u), loop, dargs, 1, args.repeat)
+        py, work, fixed = _per_call(lambda: blowup_time(a, W, u), loop, dargs, 1, args.repeat,
+                                    entry=(blowup, "rk_solve"))
         rows.append((f"blowup_time ({res.diagnostics['steps']} st)", py, work, fixed))
         for label, py, work, fixed in rows:
             print(f"{m:>3} {label:<34} {1e6 * py:10.1f} {1e6 * work:12.1f} {1e6 * (py - work):11.1f} {1e6 * fixed:13.1f}")

@@ -47,12 +47,17 @@ from numerics.display import BlowupDisplay
 from numerics import _validate
 from numerics import kernels
 from numerics.integrate import _depth3, _shapes
-from numerics.kernels import MONITOR_SIG, chain_params, projected_field_p, state_shapes
+from numerics.kernels import FIELD_SIG, MONITOR_SIG, chain_params, projected_field_p, state_shapes
 from numerics.rk import (
+    _TABLEAU_ARGS,
     STATUS_MAX_STEPS,
+    STATUS_MESSAGES,
     STATUS_MONITOR,
     STATUS_NONFINITE,
     STATUS_THRESHOLD,
+    address_of,
+    get_tableau,
+    rk_solve,
     solve,
 )
 
@@ -146,7 +151,7 @@ def _power(r0: float, k: int) -> float:
 
 def _norm(y: np.ndarray) -> float:
     r""":math:`\|y\|_2` without overflow or underflow of the squares (scaled by :math:`\max|y_i|`);
-    ``inf`` when the norm itself exceeds the float range (see :func:`_direction`)."""
+    ``inf`` when the norm itself exceeds the float range (:func:`_blowup_prepare` does the same in compiled code)."""
     peak = float(np.abs(y).max())
     if peak == 0.0 or not math.isfinite(peak):
         return peak
@@ -159,28 +164,8 @@ def _l2(x: np.ndarray) -> float:
     return math.sqrt(x.dot(x))
 
 
-def _direction(y: np.ndarray, r0: float) -> tuple[np.ndarray, float]:
-    r""":math:`\theta_0 = y/\|y\|` and :math:`\|y\|^{-1}`, also when :math:`\|y\|` overflows
-    (finite entries near the float maximum): then ``y`` is normalized by :math:`\max|y_i|` first
-    and :math:`\|y\|^{-1} = \max|y_i|^{-1}\,\|y/\max|y_i|\|^{-1}`."""
-    if math.isfinite(r0):
-        return y / r0, 1.0 / r0
-    peak = float(np.max(np.abs(y)))
-    unit = y / peak
-    nrm = _l2(unit)
-    return unit / nrm, (1.0 / peak) / nrm
-
-
 def _ratio_text(spread: float) -> str:
     return f"{1 / spread:.3g}" if spread > 1e-300 else "above 1e300"
-
-
-def _factor_spread(theta: np.ndarray, widths: tuple[int, ...]) -> float:
-    r"""Smallest over largest size (largest entry in absolute value) of the nonzero factors
-    :math:`(a, W^{L-1}, \dots, u)` of :math:`\theta` (1 for comparable factors)."""
-    peaks = np.maximum.reduceat(np.abs(theta), _factor_offsets(widths))
-    nonzero = peaks[peaks > 0.0]
-    return float(nonzero.min() / nonzero.max()) if nonzero.size else 1.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -230,18 +215,124 @@ def _result(t_star, lower, upper, theta, lam, blew_up, widths, **diag) -> Blowup
     )
 
 
+@nb.njit(cache=True, nogil=True)
+def _unit_norm(x):
+    r""":math:`\|x\|_2` as ``math.sqrt(x.dot(x))`` computes it in :func:`_l2` (the same BLAS
+    ``ddot``, so the same bits)."""
+    return np.sqrt(np.dot(x, x))
+
+
+@nb.njit(cache=True, nogil=True)
+def _scaled(x, c):
+    """``x / c`` (elementwise) as a new array."""
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = x[i] / c
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _blowup_prepare(y0, offsets, p, rtol, atol_scaled, spread_resolved, atol_floor):
+    r"""The pre-processing of :func:`_blowup_flat`, compiled in one function with one signature
+    (loaded from the disk cache): :math:`r_0 = \|y_0\|` (scaled by :math:`\max|y_i|` as
+    :func:`_norm`), :math:`\theta_0 = y_0/r_0` and :math:`1/r_0` (also when :math:`r_0` overflows: then
+    :math:`y_0` is normalized by :math:`\max|y_i|` first), :math:`E(\theta_0)` and the projected
+    field, the equilibrium test, the factor spread (smallest over largest :math:`\max|\cdot|` of the
+    nonzero factors) and the absolute tolerance (``1e-3 rtol``, scaled down with a spread below
+    ``spread_resolved``, floored at ``atol_floor``). The same operations in the same order as the
+    NumPy code it replaces, so the results are the same bits.
+
+    Returns ``(stage, r0, 1/r0, E(theta0), spread, atol, z0)`` with ``z0 = (theta0, 0, 0)``;
+    ``stage``: -1 ``y0`` has a non-finite entry (nothing else computed); 0 ``y0 = 0``; 1 depth 2 (stops after :math:`E(\theta_0)`); 2 :math:`F(\theta_0) = 0`;
+    3 spread below ``spread_resolved`` with :math:`E(\theta_0) = 0` and ``atol_scaled`` False (the
+    caller decides with :func:`_chain_sign`, then calls again with ``atol_scaled`` True); 4 ready
+    for the driver."""
+    dim = y0.shape[0]
+    depth = int(p[0])
+    nan = np.nan
+    peak = 0.0
+    z0 = np.zeros(dim + 2)
+    for i in range(dim):
+        v = abs(y0[i])
+        if not v < np.inf:  # inf or nan
+            return -1, nan, nan, nan, nan, nan, z0
+        if v > peak:
+            peak = v
+    if peak == 0.0:
+        return 0, peak, nan, nan, nan, nan, z0
+    unit = _scaled(y0, peak)  # explicit loops, not array expressions: much faster to compile
+    r0 = peak * _unit_norm(unit)
+    if np.isfinite(r0):
+        for i in range(dim):
+            z0[i] = y0[i] / r0
+        inv_r0 = 1.0 / r0
+    else:
+        nrm = _unit_norm(unit)
+        for i in range(dim):
+            z0[i] = unit[i] / nrm
+        inv_r0 = (1.0 / peak) / nrm
+    theta0 = z0[:dim]
+    f0 = np.empty(dim + 2)
+    e_theta = projected_field_p(z0, f0, p)
+    if depth == 2:
+        return 1, r0, inv_r0, e_theta, nan, nan, z0
+    le = depth * e_theta
+    moving = False
+    for i in range(dim):
+        if f0[i] + le * theta0[i] != 0.0:
+            moving = True
+            break
+    if not moving:
+        return 2, r0, inv_r0, e_theta, nan, nan, z0
+    atol = 1e-3 * rtol
+    low = np.inf
+    high = 0.0
+    n_off = offsets.shape[0]
+    for b in range(n_off):
+        stop = offsets[b + 1] if b + 1 < n_off else dim
+        block = 0.0
+        for i in range(offsets[b], stop):
+            v = abs(theta0[i])
+            if v > block:
+                block = v
+        if block > 0.0:
+            low = min(low, block)
+            high = max(high, block)
+    spread = low / high if high > 0.0 else 1.0
+    if spread < spread_resolved:
+        if e_theta == 0.0 and not atol_scaled:
+            return 3, r0, inv_r0, e_theta, spread, nan, z0
+        atol = max(atol * spread, atol_floor)
+    return 4, r0, inv_r0, e_theta, spread, atol, z0
+
+
+@nb.njit(cache=True, nogil=True)
+def _blowup_finish(z, f):
+    r"""The post-processing of :func:`_blowup_flat` on the driver's final ``z = (theta, rho, tau)``
+    and field ``f``: :math:`(\|\theta\|, \theta/\|\theta\|, \lambda = f_{dim}, \|f_{:dim}\|, \rho, \tau,
+    f_{dim+1})` (norms as :func:`_l2`, the same bits)."""
+    dim = z.shape[0] - 2
+    z_norm = _unit_norm(z[:dim])
+    return z_norm, _scaled(z[:dim], z_norm), f[dim], _unit_norm(f[:dim]), z[dim], z[dim + 1], f[dim + 1]
+
+
+class _NonFinite(ValueError):
+    """A non-finite entry of the state, found by :func:`_blowup_prepare` (:func:`blowup_time`
+    leaves the finiteness test to it and then raises the validator's error instead)."""
+
+
 def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: str) -> BlowupResult:
     depth = len(widths) + 1
-    r0 = _norm(y0)
+    dim = y0.shape[0]
+    offsets, driver = _core_arguments(widths, method)
+    p = _params_template(widths, rtol, dim).copy()
+    stage, r0, inv_r0, e_theta, spread, atol, z0 = _blowup_prepare(y0, offsets, p, rtol, False, _SPREAD_RESOLVED,
+                                                                   _ATOL_FLOOR)
+    if stage == -1:
+        raise _NonFinite("y0: entries must be finite")
     base = {"depth": depth, "r0": r0, "method": method, "rtol": rtol}
-    if r0 == 0.0:
+    if stage == 0:
         return _result(math.inf, math.inf, None, None, None, False, widths, reason="y0 = 0 is an equilibrium", **base)
-    theta0, inv_r0 = _direction(y0, r0)
-    p = _params_template(widths, rtol, y0.shape[0]).copy()
-    z0 = np.zeros(theta0.shape[0] + 2)
-    z0[:-2] = theta0
-    f0 = np.empty_like(z0)
-    e_theta = float(projected_field_p(z0, f0, p))
     if math.isfinite(r0):
         lower, upper = bounds(r0, e_theta, depth)
     else:  # ||y0|| overflows: the same bounds written with 1/||y0||
@@ -249,27 +340,24 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
         lower = depth ** (depth / 2 - 1) / (depth - 2) * inv_power
         upper = inv_power * e_theta ** (-(depth - 2) / depth) / (depth - 2) if e_theta > 0 else None
     base["E0"] = e_theta * _power(r0, depth) if e_theta else 0.0
-    if depth == 2:
+    if stage == 1:
         return _result(
             math.inf, lower, upper, None, None, False, widths,
             reason="depth 2: the effective flow y' = J y is linear; solutions grow at most "
             "exponentially and never blow up in finite time",
             **base,
         )
-    grad = f0[:-2] + depth * e_theta * theta0
-    if not grad.any():  # F(theta0) = 0 (tested entrywise: its squares may underflow)
+    if stage == 2:  # F(theta0) = 0 (tested entrywise: its squares may underflow)
         return _result(
             math.inf, lower, upper, None, None, False, widths,
             reason="y0 is an equilibrium: F(y0) = 0, the flow stays at y0", **base,
         )
-    atol = 1e-3 * rtol
-    spread = _factor_spread(theta0, widths) if depth > 2 else 1.0
-    if spread < _SPREAD_RESOLVED:
+    if stage == 3:
         # Factors of very different sizes (e.g. a huge a with W, u of order 1): the small factors
         # of theta0 grow by many orders of magnitude while the flow leaves the saddle near
         # theta0, and an absolute tolerance of 1e-3 rtol would not resolve them (the computed T*
-        # was 6x too large for (a, w, u) = (1.3e100, 0.7, 0.9)); scale it down with them.
-        sign = _chain_sign(theta0, widths) if e_theta == 0.0 else 0.0
+        # was 6x too large for (a, w, u) = (1.3e100, 0.7, 0.9)); the core scales it down with them.
+        sign = _chain_sign(z0[:dim], widths)
         if sign != 0.0:
             # E(theta0) underflowed although E(y0) != 0: the flow leaves a saddle from components
             # below double precision's range on the sphere; its time cannot be resolved. Undecided
@@ -283,33 +371,32 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
                         + ("; E0 > 0, so the flow does blow up, time unknown" if sign > 0 else "")),
                 **base,
             )
-        atol = max(atol * spread, _ATOL_FLOOR)
+        p = _params_template(widths, rtol, dim).copy()
+        stage, r0, inv_r0, e_theta, spread, atol, z0 = _blowup_prepare(y0, offsets, p, rtol, True, _SPREAD_RESOLVED,
+                                                                       _ATOL_FLOOR)
     base["atol"] = atol
     # t_eval = [s_end] (never reached: the monitor stops first): the driver records no trajectory,
     # only the final state is needed (at m = 50 recording every step moved megabytes per call)
-    res = solve(kernels.projected_field_c, p, z0, _S_END, method=method, rtol=rtol, atol=atol,
-                max_steps=_MAX_STEPS, monitor=_blowup_monitor(), t_eval=_NO_OUTPUT)
-    dim = y0.shape[0]
-    z, f = res.y_final, res.f_final
-    z_norm = _l2(z[:dim])
-    theta = z[:dim] / z_norm
-    lam = float(f[dim])
-    resid = _l2(f[:dim])
+    field, monitor, tableau = driver
+    out = rk_solve(field, 0, monitor, p, 0.0, z0, _S_END, rtol, atol, *tableau, _NO_OUTPUT, False, 0.0, True,
+                   math.inf, _MAX_STEPS, 0.0)
+    status, n_acc, n_rej, nfev, code, s_final = out[0], out[7], out[8], out[9], out[10], out[11]
+    z_norm, theta, lam, resid, log_r, tau, tail_f = _blowup_finish(out[12], out[13])
     base.update(
-        steps=res.n_accepted, rejected=res.n_rejected, nfev=res.nfev, s_end=res.t_final,
-        residual=resid, log_r_end=float(z[dim]), solver_status=res.status,
+        steps=n_acc, rejected=n_rej, nfev=nfev, s_end=s_final,
+        residual=resid, log_r_end=log_r, solver_status=status,
         sphere_drift=abs(z_norm - 1.0),
     )
     scale = _power(r0, -(depth - 2)) if math.isfinite(r0) else _power(inv_r0, depth - 2)
-    if res.status == STATUS_MONITOR and res.monitor_code == _CODE_BLOWUP:
-        tail = float(f[dim + 1]) / ((depth - 2) * lam)
-        t_theta = float(z[dim + 1]) + tail
+    if status == STATUS_MONITOR and code == _CODE_BLOWUP:
+        tail = tail_f / ((depth - 2) * lam)
+        t_theta = tau + tail
         lam_max = depth ** (1 - depth / 2)
         base.update(tail=tail, rate_error=abs(lam - lam_max) / lam_max, t_star_unit=t_theta)
         return _result(t_theta * scale, lower, upper, theta, lam, True, widths,
                        reason="the projected flow converged to a rank-one direction with "
                        "E(theta*) > 0: finite-time blow-up", **base)
-    if res.status == STATUS_MONITOR and res.monitor_code == _CODE_STILL:
+    if status == STATUS_MONITOR and code == _CODE_STILL:
         if lam < -STILL_TOLERANCE:
             why = ("the projected flow converged to a critical direction with E(theta*) < 0: "
                    "y(tau) -> 0 along that ray, no blow-up (y0 lies on the stable set of the "
@@ -319,15 +406,24 @@ def _blowup_flat(y0: np.ndarray, widths: tuple[int, ...], rtol: float, method: s
                    "y(tau) tends to a finite equilibrium (stable set of a saddle, within "
                    "round-off), no blow-up")
         return _result(math.inf, lower, upper, None, lam, False, widths, reason=why, **base)
-    if res.status == STATUS_MAX_STEPS:
+    if status == STATUS_MAX_STEPS:
         why = f"undecided: the projected flow did not converge within {_MAX_STEPS} steps"
-    elif res.status == STATUS_NONFINITE:
+    elif status == STATUS_NONFINITE:
         why = "undecided: the projected flow overflowed"
     else:
-        why = f"undecided: the solver stopped ({res.message})"
+        why = f"undecided: the solver stopped ({STATUS_MESSAGES[status]})"
     if e_theta > 0 or lam > 0:
         why += "; E > 0 was reached, so the flow does blow up (T* <= E^{-(L-2)/L}/(L-2)), time unknown"
     return _result(math.nan, lower, upper, None, lam, e_theta > 0 or lam > 0, widths, reason=why, **base)
+
+
+@functools.lru_cache(maxsize=256)
+def _core_arguments(widths: tuple[int, ...], method: str) -> tuple[np.ndarray, tuple]:
+    """What :func:`_blowup_prepare` and the driver take that depends only on the widths and the
+    method: the factor offsets and ``(field address, monitor address, tableau)``."""
+    driver = (address_of(kernels.projected_field_c, FIELD_SIG, "field"),
+              address_of(_blowup_monitor(), MONITOR_SIG, "monitor"), _TABLEAU_ARGS[method])
+    return _factor_offsets(widths), driver
 
 
 def _chain_sign(theta: np.ndarray, widths: tuple[int, ...]) -> float:
@@ -349,9 +445,7 @@ def _chain_sign(theta: np.ndarray, widths: tuple[int, ...]) -> float:
 
 
 def _check_method(method: str) -> str:
-    from numerics.rk import TABLEAUS, get_tableau
-
-    return method if method in TABLEAUS else get_tableau(method).name
+    return method if method in _TABLEAU_ARGS else get_tableau(method).name
 
 
 def _check_rtol(rtol) -> float:
@@ -371,9 +465,14 @@ def blowup_time(a, W, u, *, rtol: float = 1e-12, method: str = "DOP853") -> Blow
     measure-zero stable sets of the minimum and of the saddles) give ``blew_up=False``,
     ``t_star=inf`` and a reason in ``diagnostics["reason"]``.
     """
-    y0, (m1, m2) = _depth3(a, W, u)
+    y0, widths = _depth3(a, W, u, check_finite=False)
     rtol = _check_rtol(rtol)
-    return _blowup_flat(y0, (m1, m2), rtol, _check_method(method))
+    method = _check_method(method)
+    try:
+        return _blowup_flat(y0, widths, rtol, method)
+    except _NonFinite:
+        _validate.depth3_state(a, W, u)  # raises the validator's error naming the argument
+        raise
 
 
 def blowup_time_deep(factors, *, rtol: float = 1e-12, method: str = "DOP853") -> BlowupResult:

@@ -139,15 +139,17 @@ def _chain_params(widths: tuple) -> np.ndarray:
 _shapes = functools.lru_cache(maxsize=256)(state_shapes)
 
 
-def _depth3(a, W, u):
+def _depth3(a, W, u, check_finite: bool = True):
     """:func:`numerics._validate.depth3_state`, with a shortcut for what most calls pass (1-d, 2-d,
-    1-d float64 arrays of matching shapes): one concatenation and one finiteness test."""
+    1-d float64 arrays of matching shapes): one concatenation and one finiteness test (left to
+    the caller with ``check_finite=False``: it must then refuse non-finite entries itself, with
+    :func:`numerics._validate.depth3_state`'s error)."""
     if (type(a) is np.ndarray and type(W) is np.ndarray and type(u) is np.ndarray
             and a.dtype == np.float64 and W.dtype == np.float64 and u.dtype == np.float64
             and a.ndim == 1 and u.ndim == 1 and W.ndim == 2 and a.size and u.size
             and W.shape == (a.shape[0], u.shape[0])):
         y0 = np.concatenate((a, W.ravel(), u))
-        if np.isfinite(y0).all():
+        if not check_finite or np.isfinite(y0).all():
             return y0, (u.shape[0], a.shape[0])
     return _validate.depth3_state(a, W, u)
 

@@ -200,65 +200,148 @@ def _augment(X: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- compiled kernels
 #
-# The two kernels below are plain Python functions calling ``sigma``/``dsigma``; they are never run
-# as Python: :func:`numerics.activations.kernel_module` copies their source into a generated module
-# where ``sigma``/``dsigma`` are printed from the theory's SymPy expression and every function is
-# ``numba.njit(cache=True)`` (so the compiled kernel is cached on disk across processes).
-# ReLU's derivative there is 1[z > 0].
+# The kernels below are plain Python functions calling ``sigma_pair``/``_gd_d2sigma``; they are
+# never run as Python: :func:`numerics.activations.kernel_module` copies their source into a
+# generated module where ``sigma_pair(z) -> (sigma(z), sigma'(z))`` is printed from the theory's
+# SymPy expression and every function is ``numba.njit(cache=True)`` (so the compiled kernel is
+# cached on disk across processes). ReLU's derivative there is 1[z > 0].
+#
+# Layout (the data are tiny, n points, p = d + 1 inputs; the width m is large): the weights live
+# transposed, ``WT`` of shape (p, m), so that every inner loop runs over the m neurons on
+# contiguous arrays and vectorizes; per point i one pass computes z_ik, sigma and sigma' once
+# (kept in rows S[i], D[i]) and the output sum; the gradient is one pass per (i, j) over m. Sums
+# over k run in four interleaved partial sums (k mod 4) added in a fixed order, written out in the
+# source: no fast-math, so the compiled result does not depend on how LLVM vectorizes, and the
+# same inputs give the same bits. Every work array is allocated once per chunk, none per step.
+
+
+def _gd_sum4(x, y):  # pragma: no cover - compiled by kernel_module
+    r""":math:`\sum_k x_k y_k` in four partial sums over :math:`k \bmod 4`, added as ``(s0 + s1) + (s2 + s3)``."""
+    m = x.shape[0]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    top = m - m % 4
+    for k in range(0, top, 4):
+        s0 += x[k] * y[k]
+        s1 += x[k + 1] * y[k + 1]
+        s2 += x[k + 2] * y[k + 2]
+        s3 += x[k + 3] * y[k + 3]
+    for k in range(top, m):
+        s0 += x[k] * y[k]
+    return (s0 + s1) + (s2 + s3)
+
+
+def _gd_forward(a, WT, X1, y, alpha, S, D, e, T, smoothness):  # pragma: no cover - compiled by kernel_module
+    r"""Loss :math:`R` at ``(a, WT)``; fills ``S[i, k] = \sigma(z_{ik})``, ``D[i, k] = \sigma'(z_{ik})``
+    (:math:`z_{ik} = \sum_j W_{kj}\tilde x_{ij}`) and the residuals ``e``; with ``smoothness`` also
+    returns the estimate :math:`L` of :func:`_kernels` (else 0), using ``T`` (length m) as scratch."""
+    p, m = WT.shape
+    n = X1.shape[0]
+    loss = 0.0
+    gn = 0.0
+    res = 0.0
+    top = m - m % 4
+    for i in range(n):
+        Si = S[i]
+        Di = D[i]
+        x0 = X1[i, 0]
+        for k in range(m):
+            Si[k] = WT[0, k] * x0
+        for j in range(1, p):
+            xj = X1[i, j]
+            for k in range(m):
+                Si[k] += WT[j, k] * xj
+        if smoothness:
+            xn2 = 0.0
+            for j in range(p):
+                xn2 += X1[i, j] * X1[i, j]
+            xn = math.sqrt(xn2)
+            c0 = 0.0
+            c1 = 0.0
+            c2 = 0.0
+            c3 = 0.0
+            g0 = 0.0
+            g1 = 0.0
+            g2 = 0.0
+            g3 = 0.0
+            for k in range(m):  # elementwise: vectorizes
+                zk = Si[k]
+                sk, dk = sigma_pair(zk)  # noqa: F821 - defined in the generated module
+                Si[k] = sk
+                Di[k] = dk
+                T[k] = abs(a[k]) * abs(_gd_d2sigma(zk))
+            for k in range(0, top, 4):
+                g0 += Si[k] * Si[k] + a[k] * a[k] * Di[k] * Di[k] * xn2
+                g1 += Si[k + 1] * Si[k + 1] + a[k + 1] * a[k + 1] * Di[k + 1] * Di[k + 1] * xn2
+                g2 += Si[k + 2] * Si[k + 2] + a[k + 2] * a[k + 2] * Di[k + 2] * Di[k + 2] * xn2
+                g3 += Si[k + 3] * Si[k + 3] + a[k + 3] * a[k + 3] * Di[k + 3] * Di[k + 3] * xn2
+                c0 = max(c0, abs(Di[k]) * xn + T[k] * xn2)
+                c1 = max(c1, abs(Di[k + 1]) * xn + T[k + 1] * xn2)
+                c2 = max(c2, abs(Di[k + 2]) * xn + T[k + 2] * xn2)
+                c3 = max(c3, abs(Di[k + 3]) * xn + T[k + 3] * xn2)
+            for k in range(top, m):
+                g0 += Si[k] * Si[k] + a[k] * a[k] * Di[k] * Di[k] * xn2
+                c0 = max(c0, abs(Di[k]) * xn + T[k] * xn2)
+            gn += (g0 + g1) + (g2 + g3)
+            cmax = max(max(c0, c1), max(c2, c3))
+        else:
+            cmax = 0.0
+            for k in range(m):
+                s, ds = sigma_pair(Si[k])  # noqa: F821
+                Si[k] = s
+                Di[k] = ds
+        ei = _gd_sum4(a, Si) / alpha - y[i]
+        e[i] = ei
+        loss += ei * ei
+        res += abs(ei) * cmax
+    loss /= 2.0 * n
+    smooth = gn / (n * alpha * alpha) + res / (n * alpha) if smoothness else 0.0
+    return loss, smooth
+
+
+def _gd_backward(a, X1, alpha, S, D, e, ga, gWT):  # pragma: no cover - compiled by kernel_module
+    r"""Gradient of :math:`R` from :func:`_gd_forward`'s rows: :math:`\partial_{a_k} R = \frac{1}{n\alpha}
+    \sum_i e_i\sigma(z_{ik})`, :math:`\partial_{W_{kj}} R = \frac{a_k}{n\alpha}\sum_i (e_i\tilde x_{ij})
+    \sigma'(z_{ik})`, each sum over i in order."""
+    p, m = gWT.shape
+    n = X1.shape[0]
+    scale = 1.0 / (n * alpha)
+    for k in range(m):
+        ga[k] = 0.0
+    for j in range(p):
+        for k in range(m):
+            gWT[j, k] = 0.0
+    for i in range(n):
+        ei = e[i]
+        Si = S[i]
+        Di = D[i]
+        for k in range(m):
+            ga[k] += ei * Si[k]
+        for j in range(p):
+            u = ei * X1[i, j]
+            for k in range(m):
+                gWT[j, k] += u * Di[k]
+    for k in range(m):
+        ga[k] *= scale
+    for j in range(p):
+        for k in range(m):
+            gWT[j, k] *= scale * a[k]
 
 
 def _gd_evaluate(a, W, X1, y, alpha, ga, gW):  # pragma: no cover - compiled by kernel_module
-    """Loss, gradient (into ga, gW) and the smoothness estimate L of :func:`train_two_layer`."""
+    """Loss, gradient (into ga, gW of W's shape (m, p)) and the smoothness estimate L at ``(a, W)``."""
     m, p = W.shape
     n = X1.shape[0]
+    WT = np.ascontiguousarray(W.T)
     S = np.empty((n, m))
     D = np.empty((n, m))
-    Z = np.empty((n, m))
-    e = np.zeros(n)
-    xnorm2 = np.zeros(n)
-    for i in range(n):
-        for j in range(p):
-            xnorm2[i] += X1[i, j] * X1[i, j]
-        acc = 0.0
-        for k in range(m):
-            zk = 0.0
-            for j in range(p):
-                zk += W[k, j] * X1[i, j]
-            s = sigma(zk)  # noqa: F821 - defined in the generated module
-            S[i, k] = s
-            D[i, k] = dsigma(zk)  # noqa: F821
-            Z[i, k] = zk
-            acc += a[k] * s
-        e[i] = acc / alpha - y[i]
-    loss = 0.0
-    for i in range(n):
-        loss += e[i] * e[i]
-    loss /= 2.0 * n
-    ga[:] = 0.0
-    gW[:, :] = 0.0
-    gn = 0.0
-    res = 0.0
-    for i in range(n):
-        xn = math.sqrt(xnorm2[i])
-        cmax = 0.0
-        for k in range(m):
-            ds = D[i, k]
-            s = S[i, k]
-            ga[k] += e[i] * s
-            coef = e[i] * a[k] * ds
-            for j in range(p):
-                gW[k, j] += coef * X1[i, j]
-            gn += s * s + a[k] * a[k] * ds * ds * xnorm2[i]
-            c = abs(ds) * xn + abs(a[k]) * abs(_gd_d2sigma(Z[i, k])) * xnorm2[i]
-            if c > cmax:
-                cmax = c
-        res += abs(e[i]) * cmax
-    scale = 1.0 / (n * alpha)
-    for k in range(m):
-        ga[k] *= scale
-        for j in range(p):
-            gW[k, j] *= scale
-    smooth = gn / (n * alpha * alpha) + res / (n * alpha)
+    e = np.empty(n)
+    gWT = np.empty((p, m))
+    loss, smooth = _gd_forward(a, WT, X1, y, alpha, S, D, e, np.empty(m), True)
+    _gd_backward(a, X1, alpha, S, D, e, ga, gWT)
+    gW[:, :] = gWT.T
     return loss, smooth
 
 
@@ -266,57 +349,71 @@ def _gd_run_chunk(a, W, X1, y, alpha, normalized, lr, state, n_steps, loss_tol, 
     """Run up to ``n_steps`` GD steps in place; ``state = [c, loss, halvings, c_max, growth]``.
 
     Returns the number of steps done and a status: 0 ran out of steps, 1 reached the
-    tolerance, 2 the step factor underflowed (no descent possible).
+    tolerance, 2 the step factor underflowed (no descent possible). The trial point's gradient
+    is computed only once the step is accepted.
     """
     m, p = W.shape
+    n = X1.shape[0]
+    a_cur = a.copy()
+    WT = np.ascontiguousarray(W.T)
+    a_new = np.empty(m)
+    WT_new = np.empty((p, m))
     ga = np.empty(m)
-    gW = np.empty((m, p))
-    ga2 = np.empty(m)
-    gW2 = np.empty((m, p))
-    a2 = np.empty(m)
-    W2 = np.empty((m, p))
-    loss, smooth = _gd_evaluate(a, W, X1, y, alpha, ga, gW)
+    gWT = np.empty((p, m))
+    S = np.empty((n, m))  # the rows of the trial point; once a step is accepted they are the
+    D = np.empty((n, m))  # current point's, and the gradient taken from them is all a rejected
+    e = np.empty(n)  # step's retry needs
+    T = np.empty(m)
+    loss, smooth = _gd_forward(a_cur, WT, X1, y, alpha, S, D, e, T, normalized)
+    _gd_backward(a_cur, X1, alpha, S, D, e, ga, gWT)
+    done = n_steps
+    status = 0
     for s in range(n_steps):
         losses[offset + s] = loss
         if loss <= loss_tol:
-            state[1] = loss
-            return s, 1
+            done = s
+            status = 1
+            break
         if normalized:
             eta = state[0] / smooth
         else:
             eta = state[0] * lr
         for k in range(m):
-            a2[k] = a[k] - eta * ga[k]
-            for j in range(p):
-                W2[k, j] = W[k, j] - eta * gW[k, j]
-        loss2, smooth2 = _gd_evaluate(a2, W2, X1, y, alpha, ga2, gW2)
+            a_new[k] = a_cur[k] - eta * ga[k]
+        for j in range(p):
+            for k in range(m):
+                WT_new[j, k] = WT[j, k] - eta * gWT[j, k]
+        loss2, smooth2 = _gd_forward(a_new, WT_new, X1, y, alpha, S, D, e, T, normalized)
         if not (loss2 <= loss):  # rose, or NaN: reject and halve
             state[0] *= 0.5
             state[2] += 1.0
             if state[0] < 1e-30:
-                state[1] = loss
-                return s + 1, 2
+                done = s + 1
+                status = 2
+                break
             continue
         state[0] = min(state[3], state[0] * state[4])
-        a[:] = a2
-        W[:, :] = W2
-        ga[:] = ga2
-        gW[:, :] = gW2
+        a_cur, a_new = a_new, a_cur
+        WT, WT_new = WT_new, WT
         loss = loss2
         smooth = smooth2
+        _gd_backward(a_cur, X1, alpha, S, D, e, ga, gWT)
     state[1] = loss
-    return n_steps, 0
+    a[:] = a_cur
+    W[:, :] = WT.T
+    return done, status
 
 
 def _second_derivative_function(activation):
     r"""A plain function ``_gd_d2sigma(z)`` returning :math:`\sigma''(z)`, printed by
-    SymPy (``pycode``) from :math:`d^2\sigma/dz^2` into a small file of the kernel cache, so that
-    :func:`numerics.activations.kernel_module` can copy its source next to the kernels."""
+    SymPy from :math:`d^2\sigma/dz^2` into a small file of the kernel cache, so that
+    :func:`numerics.activations.kernel_module` can copy its source next to the kernels. It is printed
+    as the kernels' own :math:`\sigma` is (``tanh`` as the generated branch-free ``fast_tanh``,
+    accurate to 3 ulp), so that the loop computing it vectorizes instead of calling libm."""
     import sympy as sp
-    from sympy.printing.pycode import pycode
 
     from numerics._generated import load_generated_module
-    from numerics.activations import activation_derivative_expr
+    from numerics.activations import _kernel_print, activation_derivative_expr
     from theory.activations import z
 
     second = sp.diff(activation_derivative_expr(activation), z)
@@ -324,7 +421,7 @@ def _second_derivative_function(activation):
     source = (
         "import math\n\n\n"
         "def _gd_d2sigma(z):\n"
-        f"    return float({pycode(second)})\n"
+        f"    return float({_kernel_print(second)})\n"
     )
     module = load_generated_module(source, "condense_d2sigma", "kernels")
     return module._gd_d2sigma
@@ -346,7 +443,7 @@ def _kernels(activation):
     residual term :math:`\|\frac1n\sum_i e_i\nabla^2 f(x_i)\|` (block diagonal over neurons).
     :math:`\sigma''` is printed by SymPy too (:func:`_second_derivative_function`).
     """
-    functions = [_second_derivative_function(activation), _gd_evaluate, _gd_run_chunk]
+    functions = [_second_derivative_function(activation), _gd_sum4, _gd_forward, _gd_backward, _gd_evaluate, _gd_run_chunk]
     module = kernel_module(activation, functions, tag="two_layer_gd")
     return module._gd_evaluate, module._gd_run_chunk
 

@@ -134,3 +134,29 @@ def test_a_comma_separated_text_option_accepts_a_list_of_strings():
     assert parse_config({"figure": {"gamma": {"names": "relu"}}}, figures).params_for("gamma") == {"names": "relu"}
     with pytest.raises(TypeError, match="names"):
         parse_config({"figure": {"gamma": {"names": ["relu", 3]}}}, figures)
+
+
+def test_derivation_of_a_general_network_from_the_config(tmp_path):
+    """A [derivation] table may describe a general network (several outputs, biases, one
+    activation per hidden layer): checked when the file is read, rendered through theory.Network."""
+    from condense.figures import discover_figures
+    from condense.report.config import load_config
+    from condense.report.sections import derivation_markdown
+
+    figures = discover_figures()
+
+    path = tmp_path / "c.toml"
+    path.write_text('[derivation]\ndepth = 3\nactivation = "tanh,sin"\noutput_dim = 2\nbias = [true, false, false]\n')
+    config = load_config(path, figures)
+    assert config.derivation["activation"] == ["tanh", "sin"]
+    text = derivation_markdown(**config.derivation)
+    assert "2 outputs" in text and "biases in layer(s) 1" in text and r"\sin" in text
+    for body, message in [
+        ("[derivation]\noutput_dim = 0\n", "config: derivation.output_dim"),
+        ("[derivation]\nbias = [true, false]\n", "config: derivation.bias"),
+        ('[derivation]\nactivation = "tanh,gelu"\n', "config: derivation.activation"),
+        ("[derivation]\ndepth = 4\nwidths = [2, 2]\n", "config: derivation.widths"),
+    ]:
+        path.write_text(body)
+        with pytest.raises(ValueError, match=message):
+            load_config(path, figures)

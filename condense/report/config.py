@@ -11,7 +11,10 @@ else as JSON) may contain::
 
     [derivation]                 # the derivation section (theory.derive_effective_model)
     depth = 3
-    activation = "tanh"
+    activation = "tanh"          # or one per hidden layer: "tanh,sin" or ["tanh", "sin"]
+    output_dim = 1               # several outputs: the deep matrix factorization energy
+    bias = false                 # or one bool per weight layer, e.g. [true, false, false]
+    widths = [2, 2]              # hidden widths of the explicit symbolic checks (default all 2)
 
     [figure.plateau_scaling]     # options of `condense figure plateau_scaling`, by dest name
     seed = 3
@@ -35,7 +38,8 @@ from typing import Any
 from condense.figures import coerce_option, figure_options
 
 TOP_LEVEL_KEYS = ("seed", "quick", "figures", "verify", "derivation", "figure", "conjectures")
-DERIVATION_KEYS = {"depth": int, "activation": str}
+DERIVATION_KEYS = {"depth": int, "activation": (str, list), "output_dim": int, "bias": (bool, list),
+                   "widths": list}
 
 
 @dataclass
@@ -136,23 +140,55 @@ def _derivation(table: Any) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"config: derivation: unknown key(s) {unknown}; allowed keys are {list(DERIVATION_KEYS)}")
     for key, kind in DERIVATION_KEYS.items():
-        if key in table and (isinstance(table[key], bool) or not isinstance(table[key], kind)):
-            raise TypeError(f"config: derivation.{key} must be of type {kind.__name__}, got {table[key]!r}")
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if key in table and ((isinstance(table[key], bool) and bool not in kinds) or not isinstance(table[key], kinds)):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise TypeError(f"config: derivation.{key} must be of type {names}, got {table[key]!r}")
     if "depth" in table and table["depth"] < 2:
         raise ValueError(f"config: derivation.depth must be >= 2, got {table['depth']}")
-    if "activation" in table:
+    table = dict(table)
+    if isinstance(table.get("activation"), str) and "," in table["activation"]:
+        from condense.figures._params import split_activations
+
+        table["activation"] = split_activations(table["activation"])
+    activations = table.get("activation", "tanh")
+    for k, text in enumerate(activations if isinstance(activations, list) else [activations]):
         # the same language as everywhere (a name or an expression in z, whitelist parser), and
         # smooth at 0 with sigma(0) = 0, checked now: nothing is computed for a refused value
         from theory.activations import check_smooth_activation, parse_activation
 
+        prefix = "config: derivation.activation" + (f"[{k}]" if isinstance(activations, list) else "")
+        if not isinstance(text, str):
+            raise TypeError(f"{prefix}: expected a name or an expression in z, got {text!r}")
         try:
-            check_smooth_activation(parse_activation(table["activation"], argument="config: derivation.activation"))
+            check_smooth_activation(parse_activation(text, argument=prefix))
         except ValueError as exc:
             message = str(exc)
-            prefix = "config: derivation.activation"
             raise ValueError(message if message.startswith(prefix) else
                              f"{prefix}: {message.removeprefix('activation: ')}") from None
-    return dict(table)
+    if any(key in table for key in ("output_dim", "bias", "widths")) or isinstance(activations, list):
+        # a general network (theory.Network): its own checks name the offending key
+        try:
+            derivation_network(table)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"config: derivation.{exc}") from None
+    return table
+
+
+def derivation_network(table: dict[str, Any]):
+    """The :class:`theory.Network` a ``[derivation]`` table describes (depth, widths, output_dim,
+    activation(s), bias(es))."""
+    from theory.network import Network
+
+    depth = table.get("depth", 3)
+    widths = tuple(table.get("widths", (2,) * (depth - 1)))
+    if len(widths) != depth - 1:
+        raise ValueError(f"widths: need depth - 1 = {depth - 1} hidden widths, got {list(widths)}")
+    activation = table.get("activation", "tanh")
+    bias = table.get("bias", False)
+    return Network(2, widths, table.get("output_dim", 1),
+                   tuple(activation) if isinstance(activation, list) else activation,
+                   tuple(bias) if isinstance(bias, list) else bias)
 
 
 def _conjectures(claims: Any) -> list[str]:

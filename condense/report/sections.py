@@ -13,11 +13,16 @@ from typing import Any, Iterable, Sequence
 from condense.figures._base import FigureResult
 
 
-def derivation_markdown(depth: int, activation: str) -> str:
+def derivation_markdown(depth: int = 3, activation: str | list = "tanh", **network_keys) -> str:
     """The derivation of the effective model (docs/mathematics.md#model to #blow-up), rendered by
-    :func:`theory.report.derivation_markdown`."""
+    :func:`theory.report.derivation_markdown`; ``output_dim``, ``bias``, ``widths`` or a list of
+    activations describe a general network (:func:`condense.report.config.derivation_network`)."""
     from theory.report import derivation_markdown as render
 
+    if network_keys or isinstance(activation, list):
+        from condense.report.config import derivation_network
+
+        return render(network=derivation_network(dict(network_keys, depth=depth, activation=activation)))
     return render(depth=depth, activation=activation)
 
 
