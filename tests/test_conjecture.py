@@ -291,3 +291,24 @@ def test_an_unbounded_ratio_is_reported_as_approached_in_a_limit():
     assert result.looks == "approached"
     case = result.attained_at
     assert min(np.linalg.norm(f) for f in case.factors) < 1e-6 * case.r0
+
+
+def test_subnormal_energy_is_undefined_and_the_upper_bound_stays_exact():
+    """a = W = u = s with s**3 subnormal (s = 1.69e-106, seen in a random Hypothesis run): E0 has
+    lost its digits, so claims on E0 skip the case, while the upper bound, computed from the
+    normalized state by homogeneity, equals the scalar closed form T* = 1/s exactly as before."""
+    import math
+
+    import numpy as np
+
+    from verify.conjecture.cases import make_case
+
+    s = 1.68891288e-106
+    case = make_case([np.array([s]), np.array([[s]]), np.array([s])])
+    assert math.isnan(case.E0)
+    # a = W = u = s: balanced rank-one, so T* = E0^(-1/3) = 1/s (upper bound attained)
+    assert abs(case.upper * s - 1) < 1e-12
+    assert abs(case.t_star * s - 1) < 1e-9
+    assert case.lower <= case.t_star * (1 + 1e-9) and case.t_star <= case.upper * (1 + 1e-9)
+    normal = make_case([np.array([0.5]), np.array([[2.0]]), np.array([1.5])])
+    assert normal.E0 == 1.5 and abs(normal.upper - 1.5 ** (-1 / 3)) < 1e-15
