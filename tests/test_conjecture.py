@@ -310,5 +310,8 @@ def test_subnormal_energy_is_undefined_and_the_upper_bound_stays_exact():
     assert abs(case.upper * s - 1) < 1e-12
     assert abs(case.t_star * s - 1) < 1e-9
     assert case.lower <= case.t_star * (1 + 1e-9) and case.t_star <= case.upper * (1 + 1e-9)
+    tiny = make_case([np.array([1e-170]), np.array([[1e-170]]), np.array([1e-170])])  # E0 underflows to 0
+    assert math.isnan(tiny.E0) and abs(tiny.r0 / 1e-170 - math.sqrt(3)) < 1e-15
+    assert abs(tiny.upper * 1e-170 - 1) < 1e-12 and abs(tiny.lower * 1e-170 - 1) < 1e-12
     normal = make_case([np.array([0.5]), np.array([[2.0]]), np.array([1.5])])
     assert normal.E0 == 1.5 and abs(normal.upper - 1.5 ** (-1 / 3)) < 1e-15

@@ -167,7 +167,10 @@ def make_case(factors: Sequence[np.ndarray], *, rtol: float = 1e-12) -> Case:
     depth = len(fs)
     if not all(np.all(np.isfinite(f)) for f in fs):
         raise ValueError("factors: entries must be finite")
-    r0 = float(np.linalg.norm(flatten_factors(list(fs))))
+    flat = flatten_factors(list(fs))
+    scale = float(np.max(np.abs(flat))) if flat.size else 0.0
+    # ||y0|| without underflow or overflow of the squares (entries of 1e-170 or 1e170)
+    r0 = scale * float(np.linalg.norm(flat / scale)) if scale > 0 else 0.0
     energy = factors_energy(list(fs))
     lower = blowup_lower_bound(r0, depth) if depth >= 2 else math.nan
     # the upper bound from the energy of the normalized state, by homogeneity
@@ -176,8 +179,8 @@ def make_case(factors: Sequence[np.ndarray], *, rtol: float = 1e-12) -> Case:
     upper = blowup_upper_bound(e_theta, depth)
     if upper is not None and r0 > 0:
         upper = float(upper) / r0 ** (depth - 2) if math.isfinite(float(upper)) else upper
-    if 0 < abs(energy) < sys.float_info.min:
-        # a subnormal E0 has lost most of its significant digits: a claim on E0 would be judged on
+    if abs(energy) < sys.float_info.min and e_theta != 0:
+        # an E0 that underflowed (subnormal or 0 although E(y0/r0) != 0) has lost its digits: a claim on E0 would be judged on
         # round-off, so E0 is undefined here and such claims skip the case
         energy = math.nan
     try:
