@@ -111,3 +111,35 @@ def loglog_slope(x, y) -> float:
     if x.size < 2 or np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("x, y: need at least two positive points for a log-log slope")
     return fit_power(x, y).slope
+
+
+class EscapeRun:
+    r"""GD of a tanh network from ``weights`` past its predicted plateau escape, as the loss and
+    real-data figures show it: ``prediction`` (:func:`numerics.predict_escape`), ``history``
+    (:func:`numerics.train_network`, ``steps_factor`` × the predicted escape iteration, about
+    400 snapshots), ``observed`` (the iteration where the loss has halved, or ``None``), ``ratio``
+    (observed/predicted, NaN when not observed), ``k_after`` (the snapshot nearest to the iteration
+    where the loss fell to 10% — the condensed state — or the last one) and ``before``/``after``
+    (the weights at the first snapshot and at ``k_after``)."""
+
+    def __init__(self, X, y, weights, lr: float, steps_factor: float):
+        import math
+
+        from numerics import observed_escape_iteration, predict_escape, train_network
+
+        self.prediction = predict_escape(X, y, weights, lr, activation="tanh")
+        if not math.isfinite(self.prediction.iteration):
+            raise RuntimeError("the effective flow does not blow up from this initialization: no escape to predict")
+        self.steps = max(10, int(math.ceil(steps_factor * self.prediction.iteration)))
+        self.history = train_network(X, y, weights, activation="tanh", lr=lr, steps=self.steps,
+                                     record_every=max(1, self.steps // 400))
+        if self.history.diverged:
+            raise RuntimeError(f"training: {self.history.message}")
+        self.loss = self.history.loss
+        self.observed = observed_escape_iteration(self.loss)
+        self.ratio = self.observed / self.prediction.iteration if self.observed is not None else math.nan
+        condensed_at = observed_escape_iteration(self.loss, 0.1)
+        target = condensed_at if condensed_at is not None else self.steps
+        self.k_after = int(np.argmin(np.abs(self.history.record_steps - target)))
+        self.before = self.history.snapshots[0]
+        self.after = self.history.snapshots[self.k_after]

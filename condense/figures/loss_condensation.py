@@ -87,8 +87,8 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     import matplotlib.pyplot as plt
 
     from condense.figures._base import apply_style, save_figure
-    from condense.figures._plotting import draw_cosine_heatmap
-    from numerics import gaussian_init, make_dataset, observed_escape_iteration, predict_escape, train_network
+    from condense.figures._plotting import EscapeRun, draw_cosine_heatmap
+    from numerics import gaussian_init, make_dataset
     from verify.checks.final_stage import evaluate_condensation
     from verify.checks.plateau import evaluate_plateau_escape
     from verify.measures import row_concentration
@@ -100,17 +100,8 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
 
     X, y = make_dataset("default", n=p["n"], seed=seed)
     weights = gaussian_init((X.shape[1], *p["widths"]), p["epsilon"], seed=seed)
-    prediction = predict_escape(X, y, weights, p["lr"], activation="tanh")
-    if not math.isfinite(prediction.iteration):
-        raise RuntimeError("the effective flow does not blow up from this initialization: no escape to predict")
-    steps = max(10, int(math.ceil(p["steps_factor"] * prediction.iteration)))
-    record_every = max(1, steps // 400)
-    history = train_network(X, y, weights, activation="tanh", lr=p["lr"], steps=steps, record_every=record_every)
-    if history.diverged:
-        raise RuntimeError(f"training: {history.message}")
-    loss = history.loss
-    observed = observed_escape_iteration(loss)
-    ratio = observed / prediction.iteration if observed is not None else math.nan
+    run = EscapeRun(X, y, weights, p["lr"], p["steps_factor"])
+    prediction, history, loss, observed, ratio = run.prediction, run.history, run.loss, run.observed, run.ratio
 
     iterations = history.record_steps[history.record_steps < len(loss)]
     effective = effective_model_loss(X, y, weights, prediction, iterations)
@@ -118,9 +109,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     failing = np.flatnonzero(deviation | ~np.isfinite(effective))
     fail_start = int(iterations[failing[0]]) if failing.size else None
 
-    condensed_at = observed_escape_iteration(loss, 0.1)
-    k_after = int(np.argmin(np.abs(history.record_steps - (condensed_at if condensed_at is not None else steps))))
-    before, after = history.snapshots[0], history.snapshots[k_after]
+    k_after, before, after = run.k_after, run.before, run.after
     concentration = {"W1 init": row_concentration(before[0]), "W2 init": row_concentration(before[1])}
     alignment = _alignment_with_limit_directions(X, y, after)
     escape = evaluate_plateau_escape([prediction.epsilon], [prediction.iteration],
@@ -172,7 +161,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         f"(shown, not part of the check; 1 = aligned): mean |cos(W¹ₖ, v)| = {alignment[0]:.3f} with v = v'/‖v'‖, "
         f"mean |cos(W²ₖ, û)| = {alignment[1]:.3f} with û = W¹v/‖W¹v‖."
     )
-    params_used = {**p, "steps": steps, "predicted_escape": round(prediction.iteration, 2), "observed_escape": observed}
+    params_used = {**p, "steps": run.steps, "predicted_escape": round(prediction.iteration, 2), "observed_escape": observed}
     params_used["verdicts"] = {"plateau_escape": bool(escape.passed), "condensation": bool(condensation.passed)}
     return FigureResult(NAME, TITLE, CLAIM, paths, passed=bool(escape.passed and condensation.passed), summary=summary,
                         params=params_used)

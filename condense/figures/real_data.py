@@ -104,9 +104,9 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
 
     from condense.diagnostics import condensed_orientations, effective_rank
     from condense.figures._base import apply_style, save_figure
-    from condense.figures._plotting import draw_cosine_heatmap
+    from condense.figures._plotting import EscapeRun, draw_cosine_heatmap
     from condense.figures.feature_maps import top_neurons, train_initial_stage
-    from numerics import gaussian_init, make_dataset, observed_escape_iteration, predict_escape, train_network
+    from numerics import gaussian_init, make_dataset, train_network
     from numerics.data import data_direction
     from verify.checks.final_stage import CONDENSED_CONCENTRATION as CONDENSED
     from verify.checks.final_stage import evaluate_condensation
@@ -121,20 +121,9 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
     # three-layer network on digits
     X, y = make_dataset("digits", target="binary", classes=p["classes"])
     weights = gaussian_init((X.shape[1], *p["widths"]), p["epsilon"], seed=seed)
-    prediction = predict_escape(X, y, weights, p["lr"], activation="tanh")
-    if not math.isfinite(prediction.iteration):
-        raise RuntimeError("the effective flow does not blow up from this initialization: no escape to predict")
-    steps = max(10, int(math.ceil(1.6 * prediction.iteration)))
-    record_every = max(1, steps // 400)
-    history = train_network(X, y, weights, activation="tanh", lr=p["lr"], steps=steps, record_every=record_every)
-    if history.diverged:
-        raise RuntimeError(f"training: {history.message}")
-    loss = history.loss
-    observed = observed_escape_iteration(loss)
-    ratio = observed / prediction.iteration if observed is not None else math.nan
-    condensed_at = observed_escape_iteration(loss, 0.1)
-    k_after = int(np.argmin(np.abs(history.record_steps - (condensed_at if condensed_at is not None else steps))))
-    before, after = history.snapshots[0], history.snapshots[k_after]
+    run = EscapeRun(X, y, weights, p["lr"], 1.6)
+    prediction, history, loss, observed, ratio = run.prediction, run.history, run.loss, run.observed, run.ratio
+    k_after, before, after = run.k_after, run.before, run.after
     concentration = {f"W{k + 1} {when}": row_concentration(state[k])
                      for when, state in (("init", before), ("after", after)) for k in (0, 1)}
     # the rows that grew (holding 90% of sum_k |w_k|^2) are the ones the theory says align
@@ -228,7 +217,7 @@ def make(out_dir: Path, *, quick: bool = False, seed: int = 0, **params) -> Figu
         f"{np.min(aligned):.4f} (check: ≥ {ALIGNED}), on {counts[-1]} orientation(s); effective rank of W "
         f"{ranks[0]:.2f} → {ranks[-1]:.2f}."
     )
-    used = {**p, "steps": steps, "predicted_escape": round(prediction.iteration, 2), "observed_escape": observed,
+    used = {**p, "steps": run.steps, "predicted_escape": round(prediction.iteration, 2), "observed_escape": observed,
             "ratios": {f"{r['epsilon']:g}": round(r["ratio"], 5) for r in series}}
     return FigureResult(NAME, TITLE, CLAIM, paths, passed=bool(ratio_ok and condensed_ok and aligned_ok),
                         summary=summary, params=used)
