@@ -111,3 +111,12 @@ def test_relations():
         parse_relation("t_star", variables=("t_star",))
     with pytest.raises(ValueError, match="exactly one comparison"):
         parse_relation("1 < t_star < 2", variables=("t_star",))
+
+
+def test_refused_names_give_their_reason_and_leave_the_listing():
+    with pytest.raises(ValueError, match=r"claim: 'E' is ambiguous here; write E0: 'E' at position 0"):
+        parse_expression("E + 1", variables=("E0",), argument="claim", refused={"E": "ambiguous here; write E0"})
+    with pytest.raises(ValueError) as info:
+        parse_expression("x", variables=("E0",), argument="claim", refused={"E": "ambiguous"})
+    assert "allowed names: E0, pi" in str(info.value) and ", E" not in str(info.value)
+    assert parse_expression("E", variables=()) == sp.E  # the constant where nothing refuses it

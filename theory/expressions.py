@@ -101,8 +101,9 @@ def _excerpt(text: str) -> str:
 
 
 class _Parser:
-    def __init__(self, text, tokens, variables, functions, constants, argument):
+    def __init__(self, text, tokens, variables, functions, constants, argument, refused):
         self.text = text
+        self.refused = refused
         self.tokens = tokens
         self.index = 0
         self.depth = 0
@@ -191,6 +192,8 @@ class _Parser:
         if token.kind == "name":
             self.advance()
             name = token.text
+            if name in self.refused:
+                raise self.error(f"{name!r} is {self.refused[name]}", token)
             if self.token.kind == "op" and self.token.text == "(":
                 return self.call(token)
             if name in self.variables:
@@ -252,13 +255,16 @@ def parse_expression(
     argument: str = "activation",
     functions: Mapping[str, tuple[int, Callable[..., sp.Expr]]] | None = None,
     constants: Mapping[str, sp.Expr] | None = None,
+    refused: Mapping[str, str] | None = None,
 ) -> sp.Expr:
     """Parse ``text`` into a SymPy expression without evaluating any Python.
 
     ``variables``: the names allowed as variables — a sequence of names (each becomes a real
     ``Symbol``) or a mapping name → SymPy expression. ``functions``/``constants`` *extend* the
     fixed tables :data:`FUNCTIONS` and :data:`CONSTANTS` (name → ``(arity, callable)`` and
-    name → expression). ``argument`` names the user-facing argument in error messages.
+    name → expression). ``refused`` maps names that must not be used here to the reason given
+    in the error (e.g. ``{"E": "ambiguous here; write E0"}``: they leave the constant table and
+    the listing of allowed names). ``argument`` names the user-facing argument in error messages.
 
     Raises ``TypeError`` when ``text`` is not a string and ``ValueError`` naming ``argument`` and
     the offending token for anything outside the grammar of this module's docstring.
@@ -272,9 +278,10 @@ def parse_expression(
     table = _variable_table(variables, argument)
     function_table = dict(FUNCTIONS)
     function_table.update(functions or {})
-    constant_table = dict(CONSTANTS)
-    constant_table.update(constants or {})
-    parser = _Parser(text, _tokenize(text, argument), table, function_table, constant_table, argument)
+    refused = dict(refused or {})
+    constant_table = {name: value for name, value in {**CONSTANTS, **(constants or {})}.items()
+                      if name not in refused}
+    parser = _Parser(text, _tokenize(text, argument), table, function_table, constant_table, argument, refused)
     value = parser.expression()
     if parser.token.kind != "end":
         raise parser.error("unexpected token")
@@ -292,6 +299,7 @@ def parse_relation(
     argument: str = "claim",
     functions: Mapping[str, tuple[int, Callable[..., sp.Expr]]] | None = None,
     constants: Mapping[str, sp.Expr] | None = None,
+    refused: Mapping[str, str] | None = None,
 ) -> tuple[sp.Expr, str, sp.Expr]:
     """Parse ``"lhs OP rhs"`` with exactly one ``OP`` in :data:`RELATIONS`; returns
     ``(lhs, OP, rhs)``, each side parsed by :func:`parse_expression`."""
@@ -307,7 +315,7 @@ def parse_relation(
             f"found {len(found)}"
         )
     op = found[0]
-    kwargs = dict(variables=variables, argument=argument, functions=functions, constants=constants)
+    kwargs = dict(variables=variables, argument=argument, functions=functions, constants=constants, refused=refused)
     lhs = parse_expression(text[: op.position], **kwargs)
     rhs = parse_expression(text[op.position + len(op.text):], **kwargs)
     return lhs, op.text, rhs

@@ -51,28 +51,25 @@ def _norm_function(argument: str):
     return norm
 
 
-#: A bare ``E`` would be SymPy's Euler number (a constant of the expression parser), which a user
-#: writing ``--conserved E`` or ``E <= ...`` means as the energy: a claim about e = 2.718... that
-#: is "proved" silently. It is refused with the names to write instead.
-AMBIGUOUS_E = sp.Symbol("ambiguous_E")
+def ambiguous_e(energy: str) -> dict[str, str]:
+    """The ``refused=`` table of :func:`theory.expressions.parse_expression` for claims: a bare
+    ``E`` would be the parser's Euler number, which a user writing ``--conserved E`` or
+    ``E <= ...`` means as the energy (a claim about e = 2.718... "proved" silently), so it is
+    refused with ``energy``, the names to write instead."""
+    return {"E": f"ambiguous here; write {energy}, or exp(1) for Euler's number"}
 
 
-def refuse_ambiguous_e(expr: sp.Expr, argument: str, energy: str) -> sp.Expr:
-    """``ValueError`` when ``expr`` uses the bare name ``E`` (see :data:`AMBIGUOUS_E`)."""
-    if AMBIGUOUS_E in expr.free_symbols:
-        raise ValueError(f"{argument}: 'E' is ambiguous here; write {energy}, or exp(1) for Euler's number")
-    return expr
+#: ``refused=`` of the claim parser (:func:`ambiguous_e`).
+CLAIM_REFUSED = ambiguous_e("E0 for the energy at the start, E_half for E(t_star/2)")
 
 
 def _variables(network: bool) -> dict[str, sp.Symbol]:
     variables = {name: sp.Symbol(name, real=True) for name in quantity_names(network)}
     variables.update({name: sp.Symbol("factor_" + name) for name in _MAX_FACTOR_NAMES})
-    variables["E"] = AMBIGUOUS_E
     return variables
 
 
 def _no_bare_factors(expr: sp.Expr, argument: str, network: bool) -> sp.Expr:
-    refuse_ambiguous_e(expr, argument, "E0 for the energy at the start, E_half for E(t_star/2)")
     bare = sorted(s.name[len("factor_"):] for s in expr.free_symbols if s.name.startswith("factor_"))
     if bare:
         raise ValueError(f"{argument}: factor name(s) {bare} may only appear inside norm(...); "
@@ -85,7 +82,7 @@ def parse_side(text: str, *, argument: str = "claim", network: bool = False) -> 
     from theory.expressions import parse_expression
 
     expr = parse_expression(text, variables=_variables(network), argument=argument,
-                            functions={"norm": (1, _norm_function(argument))})
+                            functions={"norm": (1, _norm_function(argument))}, refused=CLAIM_REFUSED)
     return _no_bare_factors(expr, argument, network)
 
 
@@ -109,7 +106,7 @@ def parse_claim(text: str, *, argument: str = "claim", network: bool = False) ->
     from theory.expressions import parse_relation
 
     lhs, op, rhs = parse_relation(text, variables=_variables(network), argument=argument,
-                                  functions={"norm": (1, _norm_function(argument))})
+                                  functions={"norm": (1, _norm_function(argument))}, refused=CLAIM_REFUSED)
     if op not in COMPARISONS:
         raise ValueError(f"{argument}: {op!r} is not an inequality; use one of {', '.join(COMPARISONS)}")
     return Claim(text, _no_bare_factors(lhs, argument, network), op, _no_bare_factors(rhs, argument, network))

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from verify.conjecture.claims import AMBIGUOUS_E, refuse_ambiguous_e
+from verify.conjecture.claims import ambiguous_e
 from verify.conjecture.results import ConservedResult
 from theory.ground.checks import check_real, check_seed
 from verify.conjecture.search import _Refuted, check_budget, run_hypothesis
@@ -71,7 +71,6 @@ def parse_quantity(text: str, model, argument: str = "conserved") -> sp.Expr:
     placeholders = {name: sp.Symbol("factor_" + name) for name in named}
     variables = {s.name: s for s in model.state_symbols}
     variables.update(placeholders)
-    variables["E"] = AMBIGUOUS_E
 
     def norm(x):
         if isinstance(x, sp.Symbol) and x.name.startswith("factor_") and x.name[7:] in named:
@@ -79,8 +78,8 @@ def parse_quantity(text: str, model, argument: str = "conserved") -> sp.Expr:
             return sp.sqrt(sum(entry ** 2 for entry in matrix))
         raise ValueError(f"{argument}: norm(...) takes one factor name ({', '.join(named)}), got {x}")
 
-    expr = parse_expression(text, variables=variables, argument=argument, functions={"norm": (1, norm)})
-    refuse_ambiguous_e(expr, argument, "the energy in the state entries (e.g. a_1*W2_1_1*u_1 at widths (1, 1))")
+    expr = parse_expression(text, variables=variables, argument=argument, functions={"norm": (1, norm)},
+                            refused=ambiguous_e("the energy in the state entries (e.g. a_1*W2_1_1*u_1 at widths (1, 1))"))
     bare = sorted(s.name[7:] for s in expr.free_symbols if s.name.startswith("factor_"))
     if bare:
         raise ValueError(f"{argument}: factor name(s) {bare} may only appear inside norm(...); allowed: "
